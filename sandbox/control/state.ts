@@ -1,0 +1,439 @@
+// The sandbox's desired and actual state, and the API-facing mutations on it. The API layer
+// validates wire input and calls these; the controller reads services and writes tasks.
+// Pure: the clock and the id source are injected.
+
+import { clusterArn, nameFromArn, parseTaskDefinitionRef, serviceArn, taskArn, taskDefinitionArn, containerArn } from './arns.ts';
+import type { Partition } from './arns.ts';
+import { clientError, clusterNotFound, invalidParameter, serviceNotFound, EcsError } from './errors.ts';
+import { newDeployment } from './deployments.ts';
+import type {
+  Cluster,
+  ContainerDefinition,
+  DeploymentConfiguration,
+  LoadBalancerRef,
+  Service,
+  Tag,
+  Task,
+  TaskDefinition,
+} from './model.ts';
+import type { Clock } from './ports.ts';
+
+export interface Ids {
+  /** `ecs-svc/` followed by 19 digits. */
+  deploymentId(): string;
+  /** 32 hex characters, as ECS task ids. */
+  taskId(): string;
+  uuid(): string;
+}
+
+export interface TaskDefinitionInput {
+  family: string;
+  containerDefinitions: ContainerDefinition[];
+  [extra: string]: unknown;
+}
+
+export interface CreateServiceInput {
+  serviceName: string;
+  taskDefinition: string;
+  desiredCount: number;
+  launchType?: string;
+  deploymentConfiguration?: Partial<Omit<DeploymentConfiguration, 'deploymentCircuitBreaker'>> & {
+    deploymentCircuitBreaker?: DeploymentConfiguration['deploymentCircuitBreaker'];
+  };
+  loadBalancers?: LoadBalancerRef[];
+  healthCheckGracePeriodSeconds?: number;
+  networkConfiguration?: unknown;
+  tags?: Tag[];
+  [extra: string]: unknown;
+}
+
+export interface UpdateServiceInput {
+  taskDefinition?: string;
+  desiredCount?: number;
+  deploymentConfiguration?: CreateServiceInput['deploymentConfiguration'];
+  forceNewDeployment?: boolean;
+  healthCheckGracePeriodSeconds?: number;
+  loadBalancers?: LoadBalancerRef[];
+}
+
+export interface ListTasksFilter {
+  serviceName?: string;
+  family?: string;
+  desiredStatus?: 'RUNNING' | 'PENDING' | 'STOPPED';
+  startedBy?: string;
+}
+
+/** How many stopped tasks a cluster remembers; ECS keeps them for about an hour. */
+const STOPPED_TASKS_KEPT = 200;
+const EVENTS_KEPT = 100;
+
+export class SandboxState {
+  readonly clusters = new Map<string, Cluster>();
+  /** family -> revisions, index = revision - 1. */
+  readonly taskDefinitions = new Map<string, TaskDefinition[]>();
+  /** service ARN -> service. */
+  readonly services = new Map<string, Service>();
+  /** task ARN -> task. */
+  readonly tasks = new Map<string, Task>();
+
+  constructor(
+    readonly partition: Partition,
+    private readonly clock: Clock,
+    readonly ids: Ids,
+    /** Target group ARNs a service may name; ECS rejects unknown ones. */
+    private readonly targetGroupExists: (arn: string) => boolean = () => true,
+  ) {}
+
+  // ---- clusters
+
+  createCluster(name = 'default', tags: Tag[] = []): Cluster {
+    const existing = this.clusters.get(name);
+    if (existing && existing.status === 'ACTIVE') return existing;
+    const cluster: Cluster = {
+      clusterArn: clusterArn(this.partition, name),
+      clusterName: name,
+      status: 'ACTIVE',
+      tags,
+      createdAt: this.clock.now(),
+    };
+    this.clusters.set(name, cluster);
+    return cluster;
+  }
+
+  /** Resolves a cluster by name or ARN; the default cluster when none is given, as ECS does. */
+  cluster(ref: string | undefined): Cluster {
+    const name = nameFromArn(ref ?? 'default');
+    const cluster = this.clusters.get(name);
+    if (!cluster || cluster.status !== 'ACTIVE') throw clusterNotFound();
+    return cluster;
+  }
+
+  findCluster(ref: string): Cluster | undefined {
+    return this.clusters.get(nameFromArn(ref));
+  }
+
+  deleteCluster(ref: string): Cluster {
+    const cluster = this.cluster(ref);
+    const active = [...this.services.values()].some((s) => s.clusterArn === cluster.clusterArn && s.status !== 'INACTIVE');
+    if (active) {
+      throw new EcsError('ClientException', 'The Cluster cannot be deleted while Services are active.');
+    }
+    cluster.status = 'INACTIVE';
+    return cluster;
+  }
+
+  // ---- task definitions
+
+  registerTaskDefinition(input: TaskDefinitionInput): TaskDefinition {
+    const { family, containerDefinitions, tags, ...rest } = input;
+    const revisions = this.taskDefinitions.get(family) ?? [];
+    const revision = revisions.length + 1;
+    const definition: TaskDefinition = {
+      ...rest,
+      taskDefinitionArn: taskDefinitionArn(this.partition, family, revision),
+      family,
+      revision,
+      status: 'ACTIVE',
+      containerDefinitions: containerDefinitions.map((c) => ({ essential: true, ...c })),
+      registeredAt: this.clock.now(),
+      tags: (tags as Tag[] | undefined) ?? [],
+    };
+    revisions.push(definition);
+    this.taskDefinitions.set(family, revisions);
+    return definition;
+  }
+
+  /**
+   * `family` (latest ACTIVE revision), `family:revision` or an ARN. An INACTIVE revision is
+   * still described, as ECS does; `requireActive` is for launching new tasks from it.
+   */
+  taskDefinition(ref: string, requireActive = false): TaskDefinition {
+    const { family, revision } = parseTaskDefinitionRef(ref);
+    const revisions = this.taskDefinitions.get(family) ?? [];
+    const found =
+      revision === undefined
+        ? [...revisions].reverse().find((d) => d.status === 'ACTIVE')
+        : revisions[revision - 1];
+    if (!found) throw clientError('Unable to describe task definition.');
+    if (requireActive && found.status !== 'ACTIVE') {
+      throw clientError(`TaskDefinition is inactive (${found.family}:${found.revision})`);
+    }
+    return found;
+  }
+
+  deregisterTaskDefinition(ref: string): TaskDefinition {
+    const { revision } = parseTaskDefinitionRef(ref);
+    if (revision === undefined) {
+      throw clientError('Invalid revision number. Number: ' + ref);
+    }
+    const definition = this.taskDefinition(ref);
+    if (definition.status === 'ACTIVE') {
+      definition.status = 'INACTIVE';
+      definition.deregisteredAt = this.clock.now();
+    }
+    return definition;
+  }
+
+  listTaskDefinitions(filter: { familyPrefix?: string; status?: 'ACTIVE' | 'INACTIVE'; sort?: 'ASC' | 'DESC' }): string[] {
+    const status = filter.status ?? 'ACTIVE';
+    const arns = [...this.taskDefinitions.values()]
+      .flat()
+      .filter((d) => d.status === status && (!filter.familyPrefix || d.family.startsWith(filter.familyPrefix)))
+      .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision)
+      .map((d) => d.taskDefinitionArn);
+    return filter.sort === 'DESC' ? arns.reverse() : arns;
+  }
+
+  // ---- services
+
+  createService(clusterRef: string | undefined, input: CreateServiceInput): Service {
+    const cluster = this.cluster(clusterRef);
+    const arn = serviceArn(this.partition, cluster.clusterName, input.serviceName);
+    const existing = this.services.get(arn);
+    if (existing && existing.status !== 'INACTIVE') {
+      throw invalidParameter('Creation of service was not idempotent.');
+    }
+    const definition = this.taskDefinition(input.taskDefinition, true);
+    const loadBalancers = input.loadBalancers ?? [];
+    this.checkLoadBalancers(loadBalancers, definition);
+    const now = this.clock.now();
+    const launchType = input.launchType ?? 'FARGATE';
+    const service: Service = {
+      serviceArn: arn,
+      serviceName: input.serviceName,
+      clusterArn: cluster.clusterArn,
+      status: 'ACTIVE',
+      taskDefinition: definition.taskDefinitionArn,
+      desiredCount: input.desiredCount,
+      launchType,
+      schedulingStrategy: 'REPLICA',
+      deploymentConfiguration: mergeDeploymentConfiguration(undefined, input.deploymentConfiguration),
+      deploymentController: { type: 'ECS' },
+      loadBalancers,
+      healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds,
+      networkConfiguration: input.networkConfiguration,
+      deployments: [],
+      events: [],
+      createdAt: now,
+      createdBy: `arn:aws:iam::${this.partition.accountId}:root`,
+      tags: input.tags ?? [],
+    };
+    service.deployments.push(
+      newDeployment({ id: this.ids.deploymentId(), taskDefinition: definition.taskDefinitionArn, desiredCount: input.desiredCount, launchType, now }),
+    );
+    this.services.set(arn, service);
+    return service;
+  }
+
+  service(clusterRef: string | undefined, serviceRef: string): Service {
+    const cluster = this.cluster(clusterRef);
+    const service = this.findService(cluster, serviceRef);
+    if (!service) throw serviceNotFound();
+    return service;
+  }
+
+  findService(cluster: Cluster, serviceRef: string): Service | undefined {
+    return this.services.get(serviceArn(this.partition, cluster.clusterName, nameFromArn(serviceRef)));
+  }
+
+  updateService(clusterRef: string | undefined, serviceRef: string, input: UpdateServiceInput): Service {
+    const service = this.service(clusterRef, serviceRef);
+    if (service.status !== 'ACTIVE') {
+      throw new EcsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+    }
+    const definition = input.taskDefinition ? this.taskDefinition(input.taskDefinition, true) : undefined;
+    if (input.loadBalancers) this.checkLoadBalancers(input.loadBalancers, definition ?? this.taskDefinition(service.taskDefinition));
+    const now = this.clock.now();
+    if (input.deploymentConfiguration) {
+      service.deploymentConfiguration = mergeDeploymentConfiguration(service.deploymentConfiguration, input.deploymentConfiguration);
+    }
+    if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+    if (input.loadBalancers) service.loadBalancers = input.loadBalancers;
+    if (input.desiredCount !== undefined) service.desiredCount = input.desiredCount;
+
+    const changesRelease = definition !== undefined && definition.taskDefinitionArn !== service.taskDefinition;
+    if (changesRelease || input.forceNewDeployment) {
+      const target = definition ?? this.taskDefinition(service.taskDefinition);
+      for (const d of service.deployments) {
+        if (d.status === 'PRIMARY') {
+          d.status = 'ACTIVE';
+          d.updatedAt = now;
+        }
+      }
+      service.taskDefinition = target.taskDefinitionArn;
+      service.deployments.unshift(
+        newDeployment({ id: this.ids.deploymentId(), taskDefinition: target.taskDefinitionArn, desiredCount: service.desiredCount, launchType: service.launchType, now }),
+      );
+    } else if (input.desiredCount !== undefined) {
+      const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+      if (primary) {
+        primary.desiredCount = input.desiredCount;
+        primary.updatedAt = now;
+      }
+    }
+    return service;
+  }
+
+  deleteService(clusterRef: string | undefined, serviceRef: string, force: boolean): Service {
+    const service = this.service(clusterRef, serviceRef);
+    if (service.status !== 'ACTIVE') throw new EcsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+    if (service.desiredCount > 0 && !force) {
+      throw invalidParameter('The service cannot be stopped while it is scaled above 0.');
+    }
+    service.desiredCount = 0;
+    for (const d of service.deployments) d.desiredCount = 0;
+    service.status = 'DRAINING';
+    return service;
+  }
+
+  listServices(clusterRef: string | undefined): string[] {
+    const cluster = this.cluster(clusterRef);
+    return [...this.services.values()]
+      .filter((s) => s.clusterArn === cluster.clusterArn && s.status !== 'INACTIVE')
+      .map((s) => s.serviceArn);
+  }
+
+  addServiceEvent(service: Service, message: string): void {
+    service.events.unshift({ id: this.ids.uuid(), createdAt: this.clock.now(), message });
+    if (service.events.length > EVENTS_KEPT) service.events.length = EVENTS_KEPT;
+  }
+
+  // ---- tasks
+
+  createTask(cluster: Cluster, definition: TaskDefinition, launch: { serviceName?: string; deploymentId?: string; launchType: string; group?: string }): Task {
+    const id = this.ids.taskId();
+    const now = this.clock.now();
+    const task: Task = {
+      taskArn: taskArn(this.partition, cluster.clusterName, id),
+      taskId: id,
+      clusterArn: cluster.clusterArn,
+      taskDefinitionArn: definition.taskDefinitionArn,
+      group: launch.group ?? (launch.serviceName ? `service:${launch.serviceName}` : `family:${definition.family}`),
+      startedBy: launch.deploymentId,
+      serviceName: launch.serviceName,
+      deploymentId: launch.deploymentId,
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'UNKNOWN',
+      launchType: launch.launchType,
+      containers: definition.containerDefinitions.map((c) => ({
+        containerArn: containerArn(this.partition, cluster.clusterName, id, this.ids.uuid()),
+        name: c.name,
+        image: c.image,
+        lastStatus: 'PENDING',
+        healthStatus: 'UNKNOWN',
+        networkBindings: [],
+        memory: c.memory === undefined ? undefined : String(c.memory),
+        cpu: c.cpu === undefined ? undefined : String(c.cpu),
+      })),
+      cpu: definition.cpu,
+      memory: definition.memory,
+      createdAt: now,
+      tags: [],
+      version: 1,
+    };
+    this.tasks.set(task.taskArn, task);
+    return task;
+  }
+
+  task(clusterRef: string | undefined, taskRef: string): Task | undefined {
+    const cluster = this.cluster(clusterRef);
+    const id = nameFromArn(taskRef);
+    return this.tasks.get(taskArn(this.partition, cluster.clusterName, id));
+  }
+
+  listTasks(clusterRef: string | undefined, filter: ListTasksFilter): string[] {
+    const cluster = this.cluster(clusterRef);
+    const wantStopped = filter.desiredStatus === 'STOPPED';
+    return [...this.tasks.values()]
+      .filter((t) => t.clusterArn === cluster.clusterArn)
+      .filter((t) => (wantStopped ? t.desiredStatus === 'STOPPED' : t.desiredStatus !== 'STOPPED'))
+      .filter((t) => !filter.serviceName || t.serviceName === nameFromArn(filter.serviceName))
+      .filter((t) => !filter.family || t.taskDefinitionArn.includes(`task-definition/${filter.family}:`))
+      .filter((t) => !filter.startedBy || t.startedBy === filter.startedBy)
+      .map((t) => t.taskArn);
+  }
+
+  /** Asks for a task to stop; the controller drains and stops it. */
+  requestStop(task: Task, stopCode: Task['stopCode'], reason: string, countsAsFailure = false): void {
+    if (task.desiredStatus === 'STOPPED') return;
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = stopCode;
+    task.stoppedReason = reason;
+    task.countsAsFailure = countsAsFailure;
+    task.stoppingAt = this.clock.now();
+    task.version += 1;
+  }
+
+  /** Forgets the oldest stopped tasks of a cluster beyond what ECS would still show. */
+  pruneStoppedTasks(): void {
+    const stopped = [...this.tasks.values()].filter((t) => t.lastStatus === 'STOPPED').sort((a, b) => (a.stoppedAt ?? 0) - (b.stoppedAt ?? 0));
+    for (const t of stopped.slice(0, Math.max(0, stopped.length - STOPPED_TASKS_KEPT))) this.tasks.delete(t.taskArn);
+  }
+
+  // ---- tags
+
+  resourceTags(arn: string): Tag[] {
+    const resource = this.resourceByArn(arn);
+    if (!resource) throw invalidParameter('The specified resource could not be found.');
+    return resource.tags;
+  }
+
+  tagResource(arn: string, tags: Tag[]): void {
+    const resource = this.resourceByArn(arn);
+    if (!resource) throw invalidParameter('The specified resource could not be found.');
+    for (const tag of tags) {
+      const existing = resource.tags.find((t) => t.key === tag.key);
+      if (existing) existing.value = tag.value;
+      else resource.tags.push({ ...tag });
+    }
+  }
+
+  untagResource(arn: string, keys: string[]): void {
+    const resource = this.resourceByArn(arn);
+    if (!resource) throw invalidParameter('The specified resource could not be found.');
+    resource.tags = resource.tags.filter((t) => !keys.includes(t.key));
+  }
+
+  private resourceByArn(arn: string): { tags: Tag[] } | undefined {
+    if (arn.includes(':cluster/')) return [...this.clusters.values()].find((c) => c.clusterArn === arn);
+    if (arn.includes(':service/')) return this.services.get(arn);
+    if (arn.includes(':task/')) return this.tasks.get(arn);
+    if (arn.includes(':task-definition/')) {
+      try {
+        return this.taskDefinition(arn);
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private checkLoadBalancers(loadBalancers: LoadBalancerRef[], definition: TaskDefinition): void {
+    for (const lb of loadBalancers) {
+      if (!this.targetGroupExists(lb.targetGroupArn)) {
+        throw invalidParameter(`The target group with targetGroupArn ${lb.targetGroupArn} does not exist.`);
+      }
+      const container = definition.containerDefinitions.find((c) => c.name === lb.containerName);
+      if (!container) {
+        throw invalidParameter(`The container ${lb.containerName} does not exist in the task definition.`);
+      }
+      if (!(container.portMappings ?? []).some((p) => p.containerPort === lb.containerPort)) {
+        throw invalidParameter(
+          `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
+        );
+      }
+    }
+  }
+}
+
+/** ECS's defaults for a REPLICA service, with whatever the caller set on top. */
+export const mergeDeploymentConfiguration = (
+  current: DeploymentConfiguration | undefined,
+  input: CreateServiceInput['deploymentConfiguration'],
+): DeploymentConfiguration => ({
+  maximumPercent: input?.maximumPercent ?? current?.maximumPercent ?? 200,
+  minimumHealthyPercent: input?.minimumHealthyPercent ?? current?.minimumHealthyPercent ?? 100,
+  deploymentCircuitBreaker: input?.deploymentCircuitBreaker ?? current?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
+  ...(input?.alarms ?? current?.alarms ? { alarms: input?.alarms ?? current?.alarms } : {}),
+});
