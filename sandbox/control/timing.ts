@@ -15,6 +15,12 @@ export interface TimingProfile {
   stopTimeoutSeconds: number;
   /** Floor for any scaled duration, in real milliseconds, so a 2-core machine keeps up. */
   minimumMs: number;
+  /**
+   * Floor for health-check timeouts, in real milliseconds. A check that spawns a process or opens
+   * a connection needs this long on a busy machine whatever the scale; a scaled 2 s timeout of
+   * 100 ms would fail healthy tasks.
+   */
+  timeoutFloorMs: number;
 }
 
 export const defaultTiming: TimingProfile = {
@@ -24,8 +30,13 @@ export const defaultTiming: TimingProfile = {
   healthyWithoutChecksSeconds: 40,
   stopTimeoutSeconds: 30,
   minimumMs: 50,
+  timeoutFloorMs: 2000,
 };
 
 /** ECS seconds -> sandbox milliseconds. */
 export const scaled = (profile: TimingProfile, ecsSeconds: number): number =>
   Math.max(profile.minimumMs, Math.round(ecsSeconds * 1000 * profile.scale));
+
+/** A health-check timeout in ECS seconds -> sandbox milliseconds, never below the timeout floor. */
+export const scaledTimeout = (profile: TimingProfile, ecsSeconds: number): number =>
+  Math.max(profile.timeoutFloorMs, scaled(profile, ecsSeconds));

@@ -1,0 +1,121 @@
+// `firedrill sandbox start|status`: run the built-in ECS-compatible sandbox, and look into it
+// through the ECS API like any other client.
+
+import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import { startSandbox, DEMO_TARGET_GROUP } from '../../../sandbox/index.ts';
+import { deployDemoService } from '../../ecs/demo-service.ts';
+import { ecsClient } from '../../ecs/client.ts';
+import { readEnvironmentSnapshot, formatSnapshot } from '../../ecs/snapshot.ts';
+import { parse, parsePort } from '../args.ts';
+import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
+
+const START_USAGE = `Usage: firedrill sandbox start [--port N] [--config FILE] [--demo]
+
+Runs the sandbox in the foreground on 127.0.0.1 until Ctrl-C (or SIGTERM), then stops every
+process it started.
+
+Options:
+  --port N        ECS API port (default 4599; 0 picks a free port)
+  --config FILE   Sandbox config YAML: images, secrets, target groups, timing profile
+  --demo          Also deploy the demo service (cluster firedrill, service demo, 2 tasks of
+                  firedrill/demo-app:v1.0.0 behind the load balancer, circuit breaker on)
+`;
+
+const STATUS_USAGE = `Usage: firedrill sandbox status [--endpoint URL] [--region R]
+
+Prints the clusters, services, deployments and tasks of a running sandbox.
+
+Options:
+  --endpoint URL  ECS endpoint (default http://127.0.0.1:4599)
+  --region R      Region (default us-east-1)
+`;
+
+const USAGE = `Usage: firedrill sandbox <start|status> [options]
+
+${START_USAGE}
+${STATUS_USAGE}`;
+
+export const sandboxCommand = async (args: string[]): Promise<number> => {
+  const [sub, ...rest] = args;
+  if (sub === 'start') return start(rest);
+  if (sub === 'status') return status(rest);
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(USAGE);
+    return ExitCode.ok;
+  }
+  throw new UserError(`unknown sandbox command "${sub}".\n\n${USAGE}`);
+};
+
+const start = async (args: string[]): Promise<number> => {
+  const { values } = parse(args, { port: { type: 'string' }, config: { type: 'string' }, demo: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, START_USAGE);
+  if (values.help) {
+    process.stdout.write(START_USAGE);
+    return ExitCode.ok;
+  }
+  const sandbox = await startSandbox({ port: parsePort(values.port, '--port'), configFile: values.config }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new UserError(`a port the sandbox needs is in use (${error.message}). Is another sandbox running? Pick another with --port, or set listener ports in --config.`);
+    throw error;
+  });
+
+  let stopped = false;
+  const shutdown = async (signal: string) => {
+    if (stopped) return;
+    stopped = true;
+    process.stdout.write(`\n${signal}: stopping the sandbox and every task it started...\n`);
+    await sandbox.stop();
+    process.stdout.write('sandbox stopped\n');
+    process.exit(ExitCode.ok);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const out = process.stdout;
+  out.write(`firedrill sandbox is running\n`);
+  out.write(`  ECS endpoint   ${sandbox.endpoint}   (region ${sandbox.region}, account ${sandbox.accountId})\n`);
+  for (const lb of sandbox.loadBalancers) out.write(`  load balancer  ${lb.url}   (target group ${lb.name})\n`);
+  out.write(`  event log      ${sandbox.eventLogPath}\n`);
+  out.write(`  task logs      ${sandbox.taskLogDir}\n\n`);
+
+  if (values.demo) {
+    const targetGroup = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
+    if (!targetGroup) throw new UserError(`the sandbox config has no target group named ${DEMO_TARGET_GROUP}, which the demo service uses`);
+    out.write('deploying the demo service (cluster firedrill, service demo, firedrill/demo-app:v1.0.0)...\n');
+    let lastLine = '';
+    await deployDemoService(
+      ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region }),
+      { cluster: 'firedrill', service: 'demo', targetGroupArn: targetGroup.targetGroupArn, tag: 'v1.0.0', desiredCount: 2 },
+      {
+        timeoutMs: 60_000,
+        onProgress: (line) => {
+          if (line !== lastLine) out.write(`  ${line}\n`);
+          lastLine = line;
+        },
+      },
+    );
+    out.write(`demo service is steady: open ${targetGroup.url}/\n\n`);
+  }
+  out.write(`Try it with the AWS CLI:\n  aws ecs list-clusters --endpoint-url ${sandbox.endpoint} --region ${sandbox.region}\n`);
+  out.write(`  firedrill sandbox status${sandbox.port === 4599 ? '' : ` --endpoint ${sandbox.endpoint}`}\n\nPress Ctrl-C to stop.\n`);
+  // Stay in the foreground: the open servers keep the process alive until a signal arrives.
+  return new Promise<number>(() => undefined);
+};
+
+const status = async (args: string[]): Promise<number> => {
+  const { values } = parse(args, { endpoint: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, STATUS_USAGE);
+  if (values.help) {
+    process.stdout.write(STATUS_USAGE);
+    return ExitCode.ok;
+  }
+  const endpoint = values.endpoint ?? 'http://127.0.0.1:4599';
+  const client = ecsClient({ endpoint, region: values.region ?? 'us-east-1' });
+  try {
+    await client.send(new ListClustersCommand({}));
+    const snapshot = await readEnvironmentSnapshot(client);
+    process.stdout.write(formatSnapshot(snapshot, endpoint));
+    return ExitCode.ok;
+  } catch (error) {
+    throw explainConnectionError(error, endpoint);
+  } finally {
+    client.destroy();
+  }
+};

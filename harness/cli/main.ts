@@ -1,0 +1,68 @@
+// The firedrill command: parses the command line, runs one command, and maps failures to the
+// documented exit codes. User mistakes print a message, not a stack trace.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../lib/yaml-config.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
+import { ExitCode, UserError } from './errors.ts';
+
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const HELP = `firedrill: rollback drills for Amazon ECS services that ship by tag
+
+Usage: firedrill <command> [options]
+
+Commands:
+  sandbox start     Run the built-in ECS-compatible sandbox in the foreground
+  sandbox status    Show the sandbox's clusters, services, deployments and tasks
+
+Options:
+  -h, --help        Show help (also after a command: firedrill sandbox --help)
+  -v, --version     Print the version
+
+Exit codes: 0 ok, 1 a drill failed its expectations, 2 bad input or configuration
+(nothing was touched), 3 the environment was unhealthy before the drill (nothing was
+touched), 4 restore failed (the message says what state the service was left in).
+
+Point the AWS CLI at a running sandbox:
+  aws ecs describe-services --endpoint-url http://127.0.0.1:4599 --region us-east-1 \\
+    --cluster firedrill --services demo
+`;
+
+const main = async (argv: string[]): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return ExitCode.ok;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return ExitCode.ok;
+  }
+  switch (command) {
+    case 'sandbox':
+      return sandboxCommand(rest);
+    default:
+      throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
+  }
+};
+
+const run = async () => {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`firedrill: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`firedrill: ${error.message}\n`);
+      process.exitCode = ExitCode.badInput;
+    } else {
+      process.stderr.write(`firedrill: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 70;
+    }
+  }
+};
+
+await run();

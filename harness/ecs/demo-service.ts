@@ -1,0 +1,69 @@
+// The demo service that drills break and restore: the built-in demo app behind a load
+// balancer, with the ECS circuit breaker and rollback on, as a team would ship it.
+
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { waitForSteadyState, type WaitOptions } from './waits.ts';
+
+export interface DemoServiceOptions {
+  cluster: string;
+  service: string;
+  targetGroupArn: string;
+  tag: string;
+  desiredCount: number;
+}
+
+export const DEMO_FAMILY = 'firedrill-demo';
+export const DEMO_CONTAINER = 'web';
+export const DEMO_CONTAINER_PORT = 8080;
+
+export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandInput => ({
+  family: DEMO_FAMILY,
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  containerDefinitions: [
+    {
+      name: DEMO_CONTAINER,
+      image: `firedrill/demo-app:${tag}`,
+      essential: true,
+      memory: 256,
+      portMappings: [{ containerPort: DEMO_CONTAINER_PORT, protocol: 'tcp' }],
+      environment: [
+        { name: 'PORT', value: String(DEMO_CONTAINER_PORT) },
+        { name: 'APP_NAME', value: 'firedrill-demo' },
+      ],
+      healthCheck: { command: ['CMD', 'healthcheck'], interval: 5, timeout: 2, retries: 2, startPeriod: 0 },
+    },
+  ],
+});
+
+export const deployDemoService = async (client: ECSClient, options: DemoServiceOptions, wait: WaitOptions) => {
+  await client.send(new CreateClusterCommand({ clusterName: options.cluster }));
+  const registered = await client.send(new RegisterTaskDefinitionCommand(demoTaskDefinition(options.tag)));
+  const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
+  if (!taskDefinitionArn) throw new Error('RegisterTaskDefinition returned no task definition ARN');
+  await client.send(
+    new CreateServiceCommand({
+      cluster: options.cluster,
+      serviceName: options.service,
+      taskDefinition: taskDefinitionArn,
+      desiredCount: options.desiredCount,
+      launchType: 'FARGATE',
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      },
+      loadBalancers: [{ targetGroupArn: options.targetGroupArn, containerName: DEMO_CONTAINER, containerPort: DEMO_CONTAINER_PORT }],
+    }),
+  );
+  const service = await waitForSteadyState(client, options.cluster, options.service, wait);
+  return { taskDefinitionArn, service };
+};

@@ -1,0 +1,135 @@
+// The sandbox's one entry point: an ECS-compatible environment on loopback. Everything else
+// (the harness, the CLI, tests) talks to it through the ECS API at `endpoint`.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startApiServer } from './api/server.ts';
+import { defaultConfig, loadConfigFile, type SandboxConfig } from './config.ts';
+import { Controller } from './control/controller.ts';
+import type { Clock } from './control/ports.ts';
+import { SandboxState } from './control/state.ts';
+import type { TimingProfile } from './control/timing.ts';
+import { LoadBalancer } from './data/load-balancer.ts';
+import { ProcessRuntime } from './data/process-runtime.ts';
+import { EventLog } from './event-log.ts';
+import { randomIds } from './ids.ts';
+
+export { DEMO_IMAGE, DEMO_SECRET_ARN, DEMO_TAGS, DEMO_TARGET_GROUP, DEFAULT_PORT } from './config.ts';
+export type { SandboxConfig } from './config.ts';
+export { ConfigError } from '../lib/yaml-config.ts';
+
+export interface SandboxOptions {
+  /** ECS API port; 0 picks a free one. Defaults to the config's port (4599). */
+  port?: number;
+  /** A sandbox config YAML file, applied on top of the defaults. */
+  configFile?: string;
+  /** Settings applied last, for tests and embedding. */
+  overrides?: Partial<Omit<SandboxConfig, 'timing'>> & { timing?: Partial<TimingProfile> };
+  /** Listener ports of the target groups: `0` for all of them picks free ports. */
+  listenerPorts?: Record<string, number> | 0;
+  clock?: Clock;
+}
+
+export interface LoadBalancerInfo {
+  name: string;
+  targetGroupArn: string;
+  url: string;
+}
+
+export interface Sandbox {
+  endpoint: string;
+  port: number;
+  region: string;
+  accountId: string;
+  loadBalancers: LoadBalancerInfo[];
+  /** JSONL ground truth of everything the sandbox did. */
+  eventLogPath: string;
+  /** One log file per task, named after the task id. */
+  taskLogDir: string;
+  config: SandboxConfig;
+  stop(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+const resolveConfig = (options: SandboxOptions): SandboxConfig => {
+  const base = options.configFile ? loadConfigFile(options.configFile) : defaultConfig();
+  const { timing, ...rest } = options.overrides ?? {};
+  const config: SandboxConfig = { ...base, ...rest, timing: { ...base.timing, ...timing } };
+  if (options.port !== undefined) config.port = options.port;
+  if (options.listenerPorts !== undefined) {
+    const ports = options.listenerPorts;
+    config.targetGroups = config.targetGroups.map((tg) => ({ ...tg, listenerPort: ports === 0 ? 0 : ports[tg.name] ?? tg.listenerPort }));
+  }
+  return config;
+};
+
+export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
+  const config = resolveConfig(options);
+  const clock = options.clock ?? systemClock;
+  const runDir = resolve(config.dataDir, `${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+  const taskLogDir = join(runDir, 'tasks');
+  mkdirSync(taskLogDir, { recursive: true });
+  const events = new EventLog(join(runDir, 'events.jsonl'), clock);
+
+  const balancer = await LoadBalancer.start({
+    targetGroups: config.targetGroups,
+    timing: config.timing,
+    clock,
+    events,
+    region: config.region,
+    accountId: config.accountId,
+  });
+  const runtime = new ProcessRuntime({ images: config.images, secrets: config.secrets, timing: config.timing, clock, events, logDir: taskLogDir });
+  const state = new SandboxState({ region: config.region, accountId: config.accountId }, clock, randomIds, (arn) => balancer.findTargetGroup(arn) !== undefined);
+  const controller = new Controller({ state, runtime, balancer, clock, events, timing: config.timing });
+
+  const tick = () => {
+    try {
+      controller.tick();
+    } catch (error) {
+      // One bad tick must not take the environment down; the next tick retries.
+      events.emit('controller.error', { message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  let soon: NodeJS.Immediate | undefined;
+  const tickSoon = () => {
+    soon ??= setImmediate(() => {
+      soon = undefined;
+      tick();
+    });
+  };
+  const interval = setInterval(tick, config.timing.tickMs);
+
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    api = await startApiServer({ port: config.port, state, events, onMutation: tickSoon });
+  } catch (error) {
+    clearInterval(interval);
+    await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
+    throw error;
+  }
+  events.emit('sandbox.started', { endpoint: api.url, listeners: balancer.listeners() });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(interval);
+      if (soon) clearImmediate(soon);
+      await api.close();
+      await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
+      events.emit('sandbox.stopped', {});
+    })());
+
+  return {
+    endpoint: api.url,
+    port: api.port,
+    region: config.region,
+    accountId: config.accountId,
+    loadBalancers: balancer.listeners(),
+    eventLogPath: events.path,
+    taskLogDir,
+    config,
+    stop,
+  };
+};

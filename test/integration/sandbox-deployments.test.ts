@@ -1,0 +1,203 @@
+// The sandbox as ECS: a service reaches steady state, rolls to a new tag without losing a
+// request, and the circuit breaker rolls a bad release back, all through the AWS SDK.
+
+import { RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ECSClient, type KeyValuePair } from '@aws-sdk/client-ecs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demoTaskDefinition, deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { sandboxEvents, service, startTestSandbox, tasks, waitForService, type TestSandbox } from '../support/sandbox.ts';
+import { steadyTraffic } from '../support/traffic.ts';
+import { waitFor } from '../support/wait.ts';
+
+const CLUSTER = 'firedrill';
+const SERVICE = 'demo';
+
+let t: TestSandbox;
+beforeEach(async () => {
+  t = await startTestSandbox();
+});
+afterEach(async () => {
+  await t?.stop();
+});
+
+const deployBaseline = (circuitBreakerRollback = true) =>
+  deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 60_000 }).then(
+    async (deployed) => {
+      if (!circuitBreakerRollback) {
+        await t.ecs.send(
+          new UpdateServiceCommand({
+            cluster: CLUSTER,
+            service: SERVICE,
+            deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false }, maximumPercent: 200, minimumHealthyPercent: 100 },
+          }),
+        );
+      }
+      return deployed;
+    },
+  );
+
+/** Registers the demo task definition at `tag`, changed by `mutate`, and rolls the service to it. */
+const rollTo = async (ecs: ECSClient, tag: string, mutate: (env: KeyValuePair[], def: ReturnType<typeof demoTaskDefinition>) => void = () => {}) => {
+  const def = demoTaskDefinition(tag);
+  const container = def.containerDefinitions![0]!;
+  mutate(container.environment!, def);
+  const registered = await ecs.send(new RegisterTaskDefinitionCommand(def));
+  const arn = registered.taskDefinition!.taskDefinitionArn!;
+  const updated = await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: arn }));
+  const newDeployment = updated.service!.deployments!.find((d) => d.status === 'PRIMARY')!;
+  return { taskDefinitionArn: arn, deploymentId: newDeployment.id! };
+};
+
+const versionServed = async (url: string) => ((await (await fetch(`${url}/api/version`)).json()) as { version: string }).version;
+
+/** Waits for the breaker to return the service to `deploymentId` and for that rollback to complete. */
+const waitForRollbackTo = (deploymentId: string) =>
+  waitForService(t.ecs, CLUSTER, SERVICE, `rollback to ${deploymentId} completed`, (s) => {
+    const d = s.deployments ?? [];
+    return d.length === 1 && d[0]!.id === deploymentId && d[0]!.rolloutState === 'COMPLETED' && s.runningCount === 2;
+  });
+
+describe('sandbox deployments through the AWS SDK', () => {
+  it('a 2-task service on v1.0.0 with the circuit breaker reaches a steady state', async () => {
+    const { service: steady, taskDefinitionArn } = await deployBaseline();
+    expect(steady.runningCount).toBe(2);
+    expect(steady.deployments).toHaveLength(1);
+    const [d] = steady.deployments!;
+    expect(d).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: taskDefinitionArn, runningCount: 2, failedTasks: 0 });
+    expect(d!.id).toMatch(/^ecs-svc\/\d{19}$/);
+    expect(d!.rolloutStateReason).toBe(`ECS deployment ${d!.id} completed.`);
+    const messages = steady.events!.map((e) => e.message);
+    expect(messages[0]).toBe('(service demo) has reached a steady state.');
+    expect(messages).toContain(`(service demo) (deployment ${d!.id}) deployment completed.`);
+    expect(messages.some((m) => /^\(service demo\) has started 2 tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/.test(m!))).toBe(true);
+    expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
+    const running = await tasks(t.ecs, CLUSTER, SERVICE, 'RUNNING');
+    expect(running.map((task) => [task.lastStatus, task.healthStatus])).toEqual([
+      ['RUNNING', 'HEALTHY'],
+      ['RUNNING', 'HEALTHY'],
+    ]);
+  });
+
+  it('rolls to v1.1.0 under steady traffic through the load balancer without losing a request', async () => {
+    await deployBaseline();
+    const traffic = steadyTraffic(`${t.demoUrl}/api/version`);
+    await waitFor(() => traffic.records.length >= 20, 10_000, 'traffic before the update');
+    const { deploymentId } = await rollTo(t.ecs, 'v1.1.0');
+    await waitForService(t.ecs, CLUSTER, SERVICE, 'v1.1.0 deployment completed', (s) => s.deployments?.length === 1 && s.deployments[0]!.id === deploymentId && s.deployments[0]!.rolloutState === 'COMPLETED');
+    await waitFor(() => traffic.records.filter((r) => r.version === 'v1.1.0').length >= 20, 10_000, 'traffic after the update');
+    const records = await traffic.stop();
+    const failed = records.filter((r) => r.status !== 200);
+    expect(failed, JSON.stringify(failed.slice(0, 5))).toEqual([]);
+    expect(records.length).toBeGreaterThan(50);
+    // Once v1.1.0 first answered, the old release may still answer until it is drained, but never after the rollout finished.
+    expect(records.at(-1)!.version).toBe('v1.1.0');
+    expect(new Set(records.map((r) => r.version))).toEqual(new Set(['v1.0.0', 'v1.1.0']));
+    const stopped = await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED');
+    expect(stopped.map((s) => s.stoppedReason)).toEqual(Array(2).fill(expect.stringMatching(/^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/)));
+    expect(stopped.every((s) => s.stopCode === 'ServiceSchedulerInitiated')).toBe(true);
+  });
+
+  it('a tag that does not exist trips the circuit breaker and the service returns to the v1.0.0 deployment', async () => {
+    const { service: baseline, taskDefinitionArn } = await deployBaseline();
+    const baselineId = baseline.deployments![0]!.id!;
+    const bad = await rollTo(t.ecs, 'v9.9.9');
+
+    // While rolling back: the baseline is PRIMARY again under its own id, the bad one ACTIVE and FAILED.
+    const rolling = await waitForService(t.ecs, CLUSTER, SERVICE, 'the breaker to trip', (s) => s.deployments?.some((d) => d.id === bad.deploymentId && d.rolloutState === 'FAILED') ?? false);
+    if (rolling.deployments!.length === 2) {
+      expect(rolling.deployments![0]).toMatchObject({ id: baselineId, status: 'PRIMARY', taskDefinition: taskDefinitionArn });
+      expect(rolling.deployments![0]!.rolloutStateReason).toBe(`ECS deployment circuit breaker: rolling back to deploymentId ${baselineId}.`);
+      expect(rolling.deployments![1]).toMatchObject({ id: bad.deploymentId, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' });
+      expect(rolling.deployments![1]!.failedTasks).toBeGreaterThanOrEqual(3);
+    }
+
+    const restored = await waitForRollbackTo(baselineId);
+    expect(restored.taskDefinition).toBe(taskDefinitionArn);
+    expect(restored.deployments![0]!.rolloutStateReason).toBe(`ECS deployment ${baselineId} completed.`);
+    const messages = restored.events!.map((e) => e.message);
+    expect(messages).toContain(`(service demo) (deployment ${bad.deploymentId}) deployment failed: tasks failed to start.`);
+    expect(messages).toContain(`(service demo) rolling back to deployment ${baselineId}.`);
+    expect(messages.indexOf(`(service demo) rolling back to deployment ${baselineId}.`)).toBeLessThan(
+      messages.indexOf(`(service demo) (deployment ${bad.deploymentId}) deployment failed: tasks failed to start.`) + 1,
+    );
+
+    const failedTasks = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId);
+    expect(failedTasks.length).toBeGreaterThanOrEqual(3);
+    for (const task of failedTasks) {
+      expect(task.stopCode).toBe('TaskFailedToStart');
+      expect(task.stoppedReason).toMatch(/^CannotPullContainerError: .*firedrill\/demo-app:v9\.9\.9/);
+      expect(task.lastStatus).toBe('STOPPED');
+    }
+    // The baseline never stopped serving.
+    expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
+  });
+
+  it('a release that crashes on start is rolled back; its tasks stopped with the exit code', async () => {
+    const { service: baseline } = await deployBaseline();
+    const baselineId = baseline.deployments![0]!.id!;
+    const bad = await rollTo(t.ecs, 'v1.1.0', (env) => env.push({ name: 'FAIL_CRASH_ON_START', value: '1' }));
+    await waitForRollbackTo(baselineId);
+    const failed = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId);
+    expect(failed.length).toBeGreaterThanOrEqual(3);
+    for (const task of failed) {
+      expect(task.stopCode).toBe('EssentialContainerExited');
+      expect(task.stoppedReason).toBe('Essential container in task exited');
+      expect(task.containers![0]!.exitCode).toBe(1);
+    }
+  });
+
+  it('a release whose container health check fails is rolled back', async () => {
+    const { service: baseline } = await deployBaseline();
+    const baselineId = baseline.deployments![0]!.id!;
+    await rollTo(t.ecs, 'v1.1.0', (_env, def) => {
+      def.containerDefinitions![0]!.healthCheck = { command: ['CMD-SHELL', 'exit 1'], interval: 5, timeout: 2, retries: 2, startPeriod: 0 };
+    });
+    const restored = await waitForRollbackTo(baselineId);
+    const stopped = await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED');
+    expect(stopped.some((task) => task.stoppedReason === 'Task failed container health checks')).toBe(true);
+    expect(restored.events!.some((e) => /^\(service demo\) \(task [0-9a-f]{32}\) failed container health checks\.$/.test(e.message!))).toBe(true);
+  });
+
+  it('a release whose load-balancer health fails (wrong container port) is rolled back', async () => {
+    const { service: baseline } = await deployBaseline();
+    const baselineId = baseline.deployments![0]!.id!;
+    await rollTo(t.ecs, 'v1.1.0', (env) => {
+      env.find((e) => e.name === 'PORT')!.value = '9999';
+    });
+    const restored = await waitForRollbackTo(baselineId);
+    const stopped = await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED');
+    expect(stopped.some((task) => task.stoppedReason === `Task failed ELB health checks in (target-group ${t.demoTargetGroupArn})`)).toBe(true);
+    expect(restored.events!.some((e) => e.message!.includes(`is unhealthy in (target-group ${t.demoTargetGroupArn}) due to`))).toBe(true);
+    expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
+  });
+
+  it('with rollback off the breaker leaves the bad deployment FAILED and launches nothing more', async () => {
+    const { service: baseline } = await deployBaseline(false);
+    const baselineId = baseline.deployments![0]!.id!;
+    const bad = await rollTo(t.ecs, 'v9.9.9');
+    const failed = await waitForService(t.ecs, CLUSTER, SERVICE, 'the deployment to fail', (s) => s.deployments?.[0]?.rolloutState === 'FAILED');
+    expect(failed.deployments).toHaveLength(2);
+    expect(failed.deployments![0]).toMatchObject({ id: bad.deploymentId, status: 'PRIMARY', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' });
+    expect(failed.deployments![1]).toMatchObject({ id: baselineId, status: 'ACTIVE', rolloutState: 'COMPLETED', runningCount: 2 });
+    const launchedBefore = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId).length;
+    // Nothing more is launched for the failed deployment: the count stays put across many ticks.
+    await waitFor(async () => (await service(t.ecs, CLUSTER, SERVICE)).deployments![0]!.pendingCount === 0, 10_000, 'no pending tasks');
+    const events = sandboxEvents(t.sandbox);
+    const launchesAfterFailure = events.filter((e) => e.kind === 'task.launched' && e.deploymentId === bad.deploymentId);
+    expect(launchesAfterFailure.length).toBe(launchedBefore);
+    expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
+  });
+
+  it('StopTask stops a task with the user reason and the scheduler replaces it', async () => {
+    await deployBaseline();
+    const [victim] = await tasks(t.ecs, CLUSTER, SERVICE, 'RUNNING');
+    await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: victim!.taskArn!, reason: 'drill: stop one task' }));
+    const stopped = await waitFor(async () => (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).find((s) => s.taskArn === victim!.taskArn && s.lastStatus === 'STOPPED'), 30_000, 'the task to stop');
+    expect(stopped).toMatchObject({ stopCode: 'UserInitiated', stoppedReason: 'drill: stop one task', desiredStatus: 'STOPPED' });
+    expect(stopped.stoppedAt).toBeInstanceOf(Date);
+    const replaced = await waitFor(async () => {
+      const running = await tasks(t.ecs, CLUSTER, SERVICE, 'RUNNING');
+      return running.length === 2 && running.every((r) => r.taskArn !== victim!.taskArn && r.healthStatus === 'HEALTHY') ? running : undefined;
+    }, 30_000, 'a healthy replacement');
+    expect(replaced).toHaveLength(2);
+  });
+});

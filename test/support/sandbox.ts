@@ -1,0 +1,65 @@
+// A sandbox per test file: free ports, a temporary data directory, the default timing profile,
+// and an SDK client pointed at it through the same factory the harness uses.
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
+import { ecsClient } from '../../harness/ecs/client.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.ts';
+import { waitFor } from './wait.ts';
+
+export interface TestSandbox {
+  sandbox: Sandbox;
+  ecs: ECSClient;
+  demoTargetGroupArn: string;
+  demoUrl: string;
+  stop(): Promise<void>;
+}
+
+export const startTestSandbox = async (options: SandboxOptions = {}): Promise<TestSandbox> => {
+  const sandbox = await startSandbox({
+    port: 0,
+    listenerPorts: 0,
+    ...options,
+    overrides: { dataDir: mkdtempSync(join(tmpdir(), 'firedrill-sandbox-')), ...options.overrides },
+  });
+  const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+  const demo = sandbox.loadBalancers.find((lb) => lb.name === 'demo-web');
+  if (!demo) throw new Error('the default sandbox config should have the demo-web target group');
+  return {
+    sandbox,
+    ecs,
+    demoTargetGroupArn: demo.targetGroupArn,
+    demoUrl: demo.url,
+    stop: async () => {
+      ecs.destroy();
+      await sandbox.stop();
+    },
+  };
+};
+
+export const service = async (ecs: ECSClient, cluster: string, name: string): Promise<Service> => {
+  const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
+  const found = out.services?.[0];
+  if (!found) throw new Error(`no service ${name}`);
+  return found;
+};
+
+export const tasks = async (ecs: ECSClient, cluster: string, name: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<Task[]> => {
+  const arns = (await ecs.send(new ListTasksCommand({ cluster, serviceName: name, desiredStatus }))).taskArns ?? [];
+  if (arns.length === 0) return [];
+  return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
+};
+
+export const waitForService = (ecs: ECSClient, cluster: string, name: string, description: string, condition: (s: Service) => boolean, timeoutMs = 60_000) =>
+  waitFor(async () => {
+    const s = await service(ecs, cluster, name);
+    return condition(s) ? s : undefined;
+  }, timeoutMs, description);
+
+export const sandboxEvents = (sandbox: Sandbox): Array<{ kind: string; epochMs: number; [k: string]: unknown }> =>
+  readFileSync(sandbox.eventLogPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
