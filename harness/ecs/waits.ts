@@ -60,5 +60,24 @@ export const waitForService = async (
   }
 };
 
+export class DeploymentFailedError extends Error {
+  constructor(readonly service: Service) {
+    const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+    super(`${service.serviceName}: deployment ${primary?.id ?? '?'} FAILED (${primary?.rolloutStateReason ?? 'no reason given'}); latest event: ${service.events?.[0]?.message ?? 'none'}`);
+    this.name = 'DeploymentFailedError';
+  }
+}
+
+/** Steady state, or an error as soon as the PRIMARY deployment has FAILED: waiting longer cannot help. */
 export const waitForSteadyState = (client: ECSClient, cluster: string, service: string, options: WaitOptions): Promise<Service> =>
-  waitForService(client, cluster, service, `${service} to reach a steady state`, isSteady, options);
+  waitForService(
+    client,
+    cluster,
+    service,
+    `${service} to reach a steady state`,
+    (s) => {
+      if (s.deployments?.find((d) => d.status === 'PRIMARY')?.rolloutState === 'FAILED') throw new DeploymentFailedError(s);
+      return isSteady(s);
+    },
+    options,
+  );

@@ -7,7 +7,8 @@ import type { TargetGroupConfig } from '../../sandbox/config-types.ts';
 import { defaultTiming } from '../../sandbox/control/timing.ts';
 import { parseMatcher } from '../../sandbox/data/health-check.ts';
 import { LoadBalancer } from '../../sandbox/data/load-balancer.ts';
-import { waitFor } from '../support/lb-wait.ts';
+import { freePort } from '../../sandbox/data/port-allocator.ts';
+import { waitFor } from '../support/wait.ts';
 
 const timing = { ...defaultTiming, scale: 0.01 };
 
@@ -128,14 +129,6 @@ const info = (t: { name: string; port: number }, revision = 1) => ({
   taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${revision}`,
 });
 
-const freePort = async (): Promise<number> => {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-};
-
 const get = async (url: string): Promise<{ status: number; body: string }> => {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
@@ -179,7 +172,7 @@ describe('health checks', () => {
     lb.register(arn, info(a));
     lb.register(arn, info(a));
     expect(lb.health(arn, 'a')).toMatchObject({ state: 'initial', reason: 'Elb.RegistrationInProgress' });
-    await waitFor(healthyOf(lb, arn, 'a'), 'a healthy');
+    await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
     expect(await get(url)).toEqual({ status: 200, body: 'a' });
 
     expect(events.filter((e) => e.kind === 'target.registered')).toEqual([
@@ -198,7 +191,7 @@ describe('health checks', () => {
     const [a, b, c] = await Promise.all([startTarget('a'), startTarget('b'), startTarget('c')]);
     c.healthStatus = 503;
     for (const t of [a, b, c]) lb.register(arn, info(t));
-    await waitFor(() => healthyOf(lb, arn, 'a')() && healthyOf(lb, arn, 'b')(), 'a and b healthy');
+    await waitFor(() => healthyOf(lb, arn, 'a')() && healthyOf(lb, arn, 'b')(), 15_000, 'a and b healthy');
 
     const bodies: string[] = [];
     for (let i = 0; i < 10; i++) bodies.push((await get(url)).body);
@@ -212,10 +205,10 @@ describe('health checks', () => {
     const [a, b] = await Promise.all([startTarget('a'), startTarget('b')]);
     lb.register(arn, info(a));
     lb.register(arn, info(b));
-    await waitFor(() => healthyOf(lb, arn, 'a')() && healthyOf(lb, arn, 'b')(), 'a and b healthy');
+    await waitFor(() => healthyOf(lb, arn, 'a')() && healthyOf(lb, arn, 'b')(), 15_000, 'a and b healthy');
 
     b.healthStatus = 503;
-    await waitFor(() => lb.health(arn, 'b').state === 'unhealthy', 'b unhealthy');
+    await waitFor(() => lb.health(arn, 'b').state === 'unhealthy', 15_000, 'b unhealthy');
     expect(lb.health(arn, 'b')).toEqual({
       state: 'unhealthy',
       reason: 'Target.ResponseCodeMismatch',
@@ -226,7 +219,7 @@ describe('health checks', () => {
     expect(b.served).toHaveLength(servedBefore);
 
     b.healthStatus = 200;
-    await waitFor(healthyOf(lb, arn, 'b'), 'b healthy again');
+    await waitFor(healthyOf(lb, arn, 'b'), 15_000, 'b healthy again');
     const bodies = [(await get(url)).body, (await get(url)).body];
     expect(bodies.sort()).toEqual(['a', 'b']);
     expect(switches()).toEqual([['a'], ['a', 'b'], ['a'], ['a', 'b']]);
@@ -235,7 +228,7 @@ describe('health checks', () => {
   it('reports a refused port as FailedHealthChecks', async () => {
     const { lb, arn } = await startLb();
     lb.register(arn, { ...info({ name: 'gone', port: await freePort() }) });
-    await waitFor(() => lb.health(arn, 'gone').state === 'unhealthy', 'gone unhealthy');
+    await waitFor(() => lb.health(arn, 'gone').state === 'unhealthy', 15_000, 'gone unhealthy');
     expect(lb.health(arn, 'gone')).toMatchObject({ reason: 'Target.FailedHealthChecks' });
   });
 
@@ -246,7 +239,7 @@ describe('health checks', () => {
     const a = await startTarget('a');
     a.hangHealth = true;
     lb.register(arn, info(a));
-    await waitFor(() => lb.health(arn, 'a').state === 'unhealthy', 'a unhealthy');
+    await waitFor(() => lb.health(arn, 'a').state === 'unhealthy', 15_000, 'a unhealthy');
     expect(lb.health(arn, 'a')).toMatchObject({ reason: 'Target.Timeout' });
   });
 });
@@ -266,7 +259,7 @@ describe('forwarding', () => {
     const { lb, arn, url } = await startLb();
     const a = await startTarget('a');
     lb.register(arn, info(a));
-    await waitFor(healthyOf(lb, arn, 'a'), 'a healthy');
+    await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
 
     const res = await fetch(`${url}/echo?x=1`, { method: 'POST', body: 'hello', headers: { 'x-custom': 'yes' } });
     expect(res.status).toBe(200);
@@ -300,7 +293,7 @@ describe('forwarding', () => {
     const { lb, arn, url } = await startLb();
     const a = await startTarget('a');
     lb.register(arn, info(a));
-    await waitFor(healthyOf(lb, arn, 'a'), 'a healthy');
+    await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
 
     expect((await get(`${url}/reset`)).status).toBe(502);
     expect(events.filter((e) => e.kind === 'proxy.error')).toHaveLength(1);
@@ -321,12 +314,12 @@ describe('deregistration', () => {
     const { lb, arn, url } = await startLb({ deregistrationDelaySeconds: 300 });
     const [a, b] = await Promise.all([startTarget('a'), startTarget('b')]);
     lb.register(arn, info(a));
-    await waitFor(healthyOf(lb, arn, 'a'), 'a healthy');
+    await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
     const inFlight = get(`${url}/slow`);
     await a.slowArrived;
 
     lb.register(arn, info(b, 2));
-    await waitFor(healthyOf(lb, arn, 'b'), 'b healthy');
+    await waitFor(healthyOf(lb, arn, 'b'), 15_000, 'b healthy');
     lb.deregister(arn, 'a');
     expect(lb.health(arn, 'a')).toEqual({
       state: 'draining',
@@ -338,7 +331,7 @@ describe('deregistration', () => {
 
     a.release();
     expect(await inFlight).toEqual({ status: 200, body: 'a' });
-    await waitFor(() => lb.health(arn, 'a').state === 'unused', 'a unused');
+    await waitFor(() => lb.health(arn, 'a').state === 'unused', 15_000, 'a unused');
     expect(lb.health(arn, 'a')).toEqual({
       state: 'unused',
       reason: 'Target.NotRegistered',
@@ -352,7 +345,7 @@ describe('deregistration', () => {
     const { lb, arn, url } = await startLb({ deregistrationDelaySeconds: 20 });
     const [a, b] = await Promise.all([startTarget('a'), startTarget('b')]);
     lb.register(arn, info(a));
-    await waitFor(healthyOf(lb, arn, 'a'), 'a healthy');
+    await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
 
     const responses: Array<{ status: number; body: string }> = [];
     let running = true;
@@ -361,15 +354,15 @@ describe('deregistration', () => {
     };
     // Sequential keep-alive requests from several clients at once.
     const clients = [client(), client(), client(), client()];
-    await waitFor(() => responses.length >= 40, 'traffic on a');
+    await waitFor(() => responses.length >= 40, 15_000, 'traffic on a');
 
     lb.register(arn, info(b, 2));
-    await waitFor(healthyOf(lb, arn, 'b'), 'b healthy');
+    await waitFor(healthyOf(lb, arn, 'b'), 15_000, 'b healthy');
     lb.deregister(arn, 'a');
-    await waitFor(() => lb.health(arn, 'a').state === 'unused', 'a unused');
+    await waitFor(() => lb.health(arn, 'a').state === 'unused', 15_000, 'a unused');
     await a.close();
     const swapped = responses.length;
-    await waitFor(() => responses.length >= swapped + 40, 'traffic after the swap');
+    await waitFor(() => responses.length >= swapped + 40, 15_000, 'traffic after the swap');
     running = false;
     await Promise.all(clients);
 

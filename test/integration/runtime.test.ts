@@ -237,7 +237,9 @@ describe('ProcessRuntime', () => {
   });
 
   it('kills a container above its memory limit with OutOfMemoryError', async () => {
-    const task = launch(web({ memory: 30, environment: env({ FAIL_MEMORY_GROW_MB_PER_SEC: '50' }) }));
+    // 100 MiB is above the demo app's footprint at rest (~45 MiB), so only the growth can trip it.
+    const task = launch(web({ memory: 100, environment: env({ FAIL_MEMORY_GROW_MB_PER_SEC: '50' }) }));
+    await task.phase('running');
     const exited = await task.phase('exited');
     expect(exited.exited).toEqual({ container: 'web', exitCode: 137, reason: stoppedReason.outOfMemory() });
     expect(exited.containers[0]).toMatchObject({ exitCode: 137, reason: stoppedReason.outOfMemory() });
