@@ -3,6 +3,9 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../lib/yaml-config.ts';
+import { demoCommand } from './commands/demo.ts';
+import { planCommand } from './commands/plan.ts';
+import { runCommand } from './commands/run.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { ExitCode, UserError } from './errors.ts';
 
@@ -14,6 +17,9 @@ const HELP = `firedrill: rollback drills for Amazon ECS services that ship by ta
 Usage: firedrill <command> [options]
 
 Commands:
+  demo              Run every shipped scenario against the built-in sandbox (no AWS needed)
+  run [SCENARIO...] Run rollback drills (default: every scenario in scenarios/ on the sandbox)
+  plan SCENARIO     Print what a drill would do and the release diff; touches nothing
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
 
@@ -43,6 +49,12 @@ const main = async (argv: string[]): Promise<number> => {
   switch (command) {
     case 'sandbox':
       return sandboxCommand(rest);
+    case 'run':
+      return runCommand(rest);
+    case 'plan':
+      return planCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
     default:
       throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
   }

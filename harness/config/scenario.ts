@@ -6,6 +6,13 @@ import { z } from 'zod';
 
 const seconds = z.number().positive();
 
+/**
+ * The tag the failing release ships as (a team ships a broken release under a new tag, e.g. the
+ * next version). Default: the baseline's tag. With its own tag, the probes can tell which release
+ * answered, so the bad release's share of traffic is measured.
+ */
+const shipTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid image tag').optional();
+
 /** The failing release, as a mutation of the baseline task definition. */
 export const releaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -15,22 +22,27 @@ export const releaseSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('crash-on-start'),
+    tag: shipTag,
     /** App-specific switch, e.g. { FAIL_CRASH_ON_START: "1" }; without it the entry point is replaced by a command that exits 1. */
     environment: z.record(z.string(), z.string()).optional(),
   }),
   z.strictObject({
     kind: z.literal('crash-after'),
+    tag: shipTag,
+    /** Real seconds (the app's own clock, not the sandbox's scaled one): longer than the load balancer's healthy threshold on a real cluster. */
     seconds: seconds,
     /** The app's switch that takes the seconds (the demo app's FAIL_CRASH_AFTER_SECONDS). */
     variable: z.string().min(1).default('FAIL_CRASH_AFTER_SECONDS'),
   }),
   z.strictObject({
     kind: z.literal('failing-health-check'),
+    tag: shipTag,
     /** The health check command of the bad release; default CMD-SHELL `exit 1`. */
     command: z.array(z.string()).min(1).optional(),
   }),
   z.strictObject({
     kind: z.literal('wrong-container-port'),
+    tag: shipTag,
     /** The port the bad release listens on instead of the mapped one. */
     port: z.number().int().min(1).max(65535).default(9999),
     /** The variable the app reads its port from. */
@@ -38,28 +50,33 @@ export const releaseSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('memory-too-low'),
+    tag: shipTag,
     /** The container's hard memory limit in MiB, below the app's footprint. */
     memory: z.number().int().min(6).default(16),
   }),
   z.strictObject({
     kind: z.literal('missing-env'),
+    tag: shipTag,
     /** The environment variable the bad release lacks. */
     name: z.string().min(1),
   }),
   z.strictObject({
     kind: z.literal('missing-secret'),
+    tag: shipTag,
     /** The secret (by its variable name) whose valueFrom points at nothing in the bad release. */
     name: z.string().min(1),
   }),
   z.strictObject({
     kind: z.literal('http-errors'),
+    tag: shipTag,
     /** Share of requests answered with 5xx. */
     rate: z.number().gt(0).max(1).default(1),
-    /** The app's switches; the demo app's by default. */
+    /** The app's switches; the demo app's by default. When given, they replace `rate`. */
     environment: z.record(z.string(), z.string()).optional(),
   }),
   z.strictObject({
     kind: z.literal('slow-responses'),
+    tag: shipTag,
     latencyMs: z.number().int().positive().default(1500),
     variable: z.string().min(1).default('FAIL_LATENCY_MS'),
   }),

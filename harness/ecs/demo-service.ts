@@ -21,6 +21,8 @@ export interface DemoServiceOptions {
 export const DEMO_FAMILY = 'firedrill-demo';
 export const DEMO_CONTAINER = 'web';
 export const DEMO_CONTAINER_PORT = 8080;
+/** The sandbox's built-in stand-in for a Secrets Manager secret (its value is a canary, not a credential). */
+export const DEMO_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:firedrill/demo-api-key';
 
 export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandInput => ({
   family: DEMO_FAMILY,
@@ -38,7 +40,10 @@ export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandIn
       environment: [
         { name: 'PORT', value: String(DEMO_CONTAINER_PORT) },
         { name: 'APP_NAME', value: 'firedrill-demo' },
+        // The app refuses to start without APP_NAME, so a release that drops it fails like a real one would.
+        { name: 'REQUIRED_ENV', value: 'APP_NAME,API_KEY' },
       ],
+      secrets: [{ name: 'API_KEY', valueFrom: DEMO_SECRET_ARN }],
       healthCheck: { command: ['CMD', 'healthcheck'], interval: 5, timeout: 2, retries: 2, startPeriod: 0 },
     },
   ],

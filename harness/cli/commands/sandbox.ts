@@ -6,6 +6,7 @@ import { startSandbox, DEMO_TARGET_GROUP } from '../../../sandbox/index.ts';
 import { deployDemoService } from '../../ecs/demo-service.ts';
 import { ecsClient } from '../../ecs/client.ts';
 import { readEnvironmentSnapshot, formatSnapshot } from '../../ecs/snapshot.ts';
+import { DeploymentFailedError, WaitTimeoutError } from '../../ecs/waits.ts';
 import { parse, parsePort } from '../args.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
 
@@ -78,20 +79,39 @@ const start = async (args: string[]): Promise<number> => {
 
   if (values.demo) {
     const targetGroup = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
-    if (!targetGroup) throw new UserError(`the sandbox config has no target group named ${DEMO_TARGET_GROUP}, which the demo service uses`);
     out.write('deploying the demo service (cluster firedrill, service demo, firedrill/demo-app:v1.0.0)...\n');
     let lastLine = '';
-    await deployDemoService(
-      ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region }),
-      { cluster: 'firedrill', service: 'demo', targetGroupArn: targetGroup.targetGroupArn, tag: 'v1.0.0', desiredCount: 2 },
-      {
-        timeoutMs: 60_000,
-        onProgress: (line) => {
-          if (line !== lastLine) out.write(`  ${line}\n`);
-          lastLine = line;
+    const client = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+    try {
+      if (!targetGroup) throw new UserError(`the sandbox config has no target group named ${DEMO_TARGET_GROUP}, which the demo service uses`);
+      await deployDemoService(
+        client,
+        { cluster: 'firedrill', service: 'demo', targetGroupArn: targetGroup.targetGroupArn, tag: 'v1.0.0', desiredCount: 2 },
+        {
+          timeoutMs: 60_000,
+          onProgress: (line) => {
+            if (line !== lastLine) out.write(`  ${line}\n`);
+            lastLine = line;
+          },
         },
-      },
-    );
+      );
+    } catch (error) {
+      // A signal is already stopping everything (and exits); otherwise nothing may be left running
+      // behind a failed start, or the process would stay up with its tasks after printing the error.
+      if (stopped) return new Promise<number>(() => undefined);
+      stopped = true;
+      out.write('the demo service did not reach a steady state: stopping the sandbox and every task it started...\n');
+      await sandbox.stop();
+      if (error instanceof DeploymentFailedError || error instanceof WaitTimeoutError) {
+        throw new UserError(
+          `the demo service did not reach a steady state: ${error.message.replace(/\.$/, '')}. The sandbox was stopped; what it did is in ${sandbox.eventLogPath}, task output in ${sandbox.taskLogDir}.`,
+          ExitCode.unhealthyBefore,
+        );
+      }
+      throw error;
+    } finally {
+      client.destroy();
+    }
     out.write(`demo service is steady: open ${targetGroup.url}/\n\n`);
   }
   out.write(`Try it with the AWS CLI:\n  aws ecs list-clusters --endpoint-url ${sandbox.endpoint} --region ${sandbox.region}\n`);

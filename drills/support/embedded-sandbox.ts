@@ -1,0 +1,54 @@
+// For an environment of kind sandbox: when nothing answers at its endpoint, start the built-in
+// sandbox there and deploy the demo service, so `npx playwright test` and `firedrill run` work
+// on a fresh clone with nothing else running.
+
+import { join } from 'node:path';
+import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import type { Environment } from '../../harness/config/environment.ts';
+import { ecsClient } from '../../harness/ecs/client.ts';
+import { deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { DEMO_TARGET_GROUP, startSandbox, type Sandbox } from '../../sandbox/index.ts';
+
+const answers = async (endpoint: string, region: string): Promise<boolean> => {
+  const client = ecsClient({ endpoint, region });
+  try {
+    await client.send(new ListClustersCommand({}), { abortSignal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+};
+
+export const ensureSandbox = async (env: Environment, reportDir: string, log: (line: string) => void): Promise<Sandbox | undefined> => {
+  if (env.kind !== 'sandbox' || !env.endpoint || env.sandbox?.embedded === false) return undefined;
+  if (await answers(env.endpoint, env.region)) return undefined;
+  const services = Object.entries(env.services);
+  const demoPort = Number(new URL(services[0]![1].url).port);
+  log(`starting the built-in sandbox at ${env.endpoint} (nothing answered there)`);
+  const sandbox = await startSandbox({
+    port: Number(new URL(env.endpoint).port),
+    configFile: env.sandbox?.config,
+    listenerPorts: { [DEMO_TARGET_GROUP]: demoPort },
+    overrides: { dataDir: join(reportDir, 'sandbox') },
+  });
+  const targetGroup = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
+  if (!targetGroup) {
+    await sandbox.stop();
+    throw new Error(`the sandbox config has no target group ${DEMO_TARGET_GROUP} for the demo service`);
+  }
+  const client = ecsClient({ endpoint: sandbox.endpoint, region: env.region });
+  try {
+    for (const [key, svc] of services) {
+      log(`deploying the demo service ${svc.service ?? key} (2 tasks of firedrill/demo-app:v1.0.0)`);
+      await deployDemoService(client, { cluster: env.cluster, service: svc.service ?? key, targetGroupArn: targetGroup.targetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 120_000 });
+    }
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return sandbox;
+};

@@ -1,0 +1,94 @@
+// `firedrill plan`: what a drill would do, call by call, and the diff between the baseline and
+// the failing release. Only reads (DescribeServices, DescribeTaskDefinition); touches nothing.
+
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
+import { ecsClient } from '../../ecs/client.ts';
+import { describeService } from '../../ecs/waits.ts';
+import { formatDiff, diffTaskDefinitions } from '../../releases/diff.ts';
+import { mutateRelease, MutationError } from '../../releases/mutators.ts';
+import { toRegisterInput } from '../../releases/task-definition.ts';
+import { selectRollbackPath } from '../../rollback/paths.ts';
+import { parse } from '../args.ts';
+import { ExitCode, UserError } from '../errors.ts';
+
+const PLAN_USAGE = `Usage: firedrill plan SCENARIO [--env NAME|FILE]
+
+Prints what the drill would do, every API call and command in order, and the diff between the
+baseline task definition and the failing release. It only reads from ECS; nothing is touched.
+
+Options:
+  --env NAME|FILE   Environment: a name in environments/ or a file (default: sandbox)
+`;
+
+export const planCommand = async (args: string[]): Promise<number> => {
+  const { values, positionals } = parse(args, { env: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, PLAN_USAGE);
+  if (values.help) {
+    process.stdout.write(PLAN_USAGE);
+    return ExitCode.ok;
+  }
+  if (positionals.length !== 1) throw new UserError(`plan takes one scenario file.\n\n${PLAN_USAGE}`);
+  const environment = loadEnvironment(values.env ?? 'sandbox');
+  const [file] = resolveScenarioFiles(positionals, process.cwd());
+  const loaded = loadScenario(file!);
+  checkScenarioAgainstEnvironment(loaded, environment);
+  const { scenario } = loaded;
+  const env = environment.environment;
+  const target = env.services[scenario.target.service]!;
+  const serviceName = target.service ?? scenario.target.service;
+  const out: string[] = [];
+  const say = (line = '') => out.push(line);
+
+  say(`Drill plan: ${scenario.name} on ${env.name} (${env.kind}). Nothing is touched by this command.`);
+  say(`  ${scenario.description.trim()}`);
+  say(`  scenario ${loaded.file} (sha256 ${loaded.hash.slice(0, 12)})`);
+  say(`  target   cluster ${env.cluster}, service ${serviceName}, ${target.url}, ${env.endpoint ? `endpoint ${env.endpoint}` : `region ${env.region}`}`);
+
+  const client = ecsClient({ endpoint: env.endpoint, region: env.region });
+  let baselineArn = '<the service task definition>';
+  let badSummary = `a ${scenario.release.kind} release`;
+  try {
+    const service = await describeService(client, env.cluster, serviceName);
+    baselineArn = service.taskDefinition ?? baselineArn;
+    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: baselineArn }));
+    const baseline = toRegisterInput(described.taskDefinition!);
+    const mutated = mutateRelease(baseline, scenario.release, { runId: 'plan' });
+    badSummary = mutated.summary;
+    say(`  baseline ${baselineArn}`);
+    say(`  failing  ${mutated.summary}${mutated.ecsVisible ? '' : ' (invisible to ECS: only the gate can see it)'}`);
+    say('');
+    say('Diff, baseline -> failing release:');
+    say(formatDiff(diffTaskDefinitions(baseline, mutated.taskDefinition)).replace(/^/gm, '  '));
+  } catch (error) {
+    if (error instanceof MutationError) throw new UserError(`${loaded.file}: release: ${error.message}`);
+    say(`  baseline could not be read (${(error as Error).message.split('\n')[0]}); the diff needs a running environment${env.kind === 'sandbox' ? ': start one with `firedrill sandbox start --demo`' : ''}`);
+  } finally {
+    client.destroy();
+  }
+
+  const rollback = selectRollbackPath(scenario.rollback);
+  const signals = scenario.gate.signals.map((s) => `${s.metric} > ${s.threshold} over ${s.windowSeconds} s (${s.failureLimit} in a row)`);
+  const e = scenario.expectations;
+  say('');
+  say('Steps:');
+  say(`  1 preflight  DescribeServices ${env.cluster}/${serviceName}; DescribeTaskDefinition ${baselineArn}`);
+  say(`  2 baseline   DescribeServices every ${env.poll.intervalMs} ms until steady on the baseline; GET ${new URL(target.probePath, target.url)} every ${env.probe.intervalMs} ms;`);
+  say(`               smoke: ${scenario.smoke.http.length} HTTP, ${scenario.smoke.browser.length} browser, ${scenario.smoke.specs.length} spec checks. Any failure: exit 3, nothing touched.`);
+  say(`  3 inject     RegisterTaskDefinition (${badSummary}, tagged firedrill:run);`);
+  say(
+    scenario.rollout.method === 'update-service'
+      ? `               UpdateService cluster=${env.cluster} service=${serviceName} taskDefinition=<the new revision>`
+      : `               run the deploy command: ${scenario.rollout.command}`,
+  );
+  say(`  4 gate       watch ECS (failed tasks, FAILED deployment)${signals.length ? ` and the gate: ${signals.join('; ')}` : ''}`);
+  say(`  5 rollback   ${rollback.describe({ cluster: env.cluster, service: serviceName, baselineTaskDefinition: baselineArn, placeholders: {} })}`);
+  say(`  6 verify     until steady on ${baselineArn} and every probe good for ${e.stableWindowSeconds} s; then the smoke checks again`);
+  say(`  7 restore    always: UpdateService back to the baseline if needed, wait steady, DeregisterTaskDefinition <the new revision>`);
+  say(`  8 report     <report dir>/<run id>/journal.json`);
+  say('');
+  say('Expectations:');
+  say(`  recovery within ${e.recoveryWithinSeconds} s${e.detectionWithinSeconds ? `; detection within ${e.detectionWithinSeconds} s` : ''}; bad release never COMPLETED: ${e.badReleaseNeverCompletes}`);
+  say(`  bad deployment ends ${e.badDeploymentEnds}; bad release share of probes at most ${e.maxBadTrafficShare * 100}%; ends on the baseline: ${e.endsOnBaseline}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return ExitCode.ok;
+};

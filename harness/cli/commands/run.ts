@@ -1,0 +1,64 @@
+// `firedrill run`: run scenarios against an environment, with live progress, and exit with the
+// code of the worst outcome. Bad input is found before anything is touched.
+
+import { resolve } from 'node:path';
+import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
+import { worstOutcome, exitCodeOf } from '../../run/outcome.ts';
+import { summarizeJournal } from '../../run/summary.ts';
+import { parse } from '../args.ts';
+import { ExitCode, UserError } from '../errors.ts';
+import { runDrillsInPlaywright } from '../drill-process.ts';
+
+export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
+
+Runs rollback drills: each scenario injects a failing release, lets the rollback path bring
+the baseline back, measures recovery, judges the expectations, smoke-tests the restored
+service, and always restores it. Each drill writes <report dir>/<run id>/journal.json.
+
+Arguments:
+  SCENARIO          Scenario files, folders or globs (default: scenarios/*.yaml)
+
+Options:
+  --env NAME|FILE   Environment: a name in environments/ or a file (default: sandbox)
+  --report-dir DIR  Where journals and evidence go (default: reports)
+
+Exit codes: 0 all passed, 1 a drill failed its expectations (or was interrupted), 2 bad
+input (nothing touched), 3 unhealthy before the drill (nothing touched), 4 restore failed.
+`;
+
+export interface RunPlan {
+  scenarioFiles: string[];
+  environment: ReturnType<typeof loadEnvironment>;
+  reportDir: string;
+}
+
+/** Loads and cross-checks everything first, so bad input never touches the environment. */
+export const prepareRun = (patterns: string[], env: string | undefined, reportDir: string | undefined): RunPlan => {
+  const environment = loadEnvironment(env ?? 'sandbox');
+  const scenarioFiles = resolveScenarioFiles(patterns.length > 0 ? patterns : ['scenarios/*.yaml'], process.cwd());
+  for (const file of scenarioFiles) checkScenarioAgainstEnvironment(loadScenario(file), environment);
+  return { scenarioFiles, environment, reportDir: resolve(reportDir ?? 'reports') };
+};
+
+export const executeRun = async (plan: RunPlan): Promise<number> => {
+  const result = await runDrillsInPlaywright(plan);
+  const { journals } = result;
+  if (journals.length === 0) {
+    throw new UserError(`no drill wrote a journal (Playwright exited with ${result.playwrightExitCode}); see the output above`, ExitCode.drillFailed);
+  }
+  process.stdout.write('\n');
+  for (const journal of journals) process.stdout.write(`${summarizeJournal(journal)}\n  journal: ${resolve(plan.reportDir, journal.runId, 'journal.json')}\n\n`);
+  const missing = plan.scenarioFiles.length - journals.length;
+  if (missing > 0) process.stdout.write(`firedrill: ${missing} scenario(s) wrote no journal\n`);
+  const outcome = worstOutcome(journals.map((j) => j.outcome));
+  return missing > 0 && outcome === 'passed' ? ExitCode.drillFailed : exitCodeOf(outcome);
+};
+
+export const runCommand = async (args: string[]): Promise<number> => {
+  const { values, positionals } = parse(args, { env: { type: 'string' }, 'report-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, RUN_USAGE);
+  if (values.help) {
+    process.stdout.write(RUN_USAGE);
+    return ExitCode.ok;
+  }
+  return executeRun(prepareRun(positionals, values.env, values['report-dir']));
+};

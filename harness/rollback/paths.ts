@@ -1,0 +1,67 @@
+// The rollback paths a drill exercises. The circuit breaker is ECS's own: firedrill only
+// watches it work. The other two are triggered by firedrill when a failure signal fires, the
+// way a team's pipeline would: redeploy the previous task definition, or run the team's command.
+
+import { UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { RollbackSpec } from '../config/scenario.ts';
+import { runCommand, type Placeholders } from '../commands/run-command.ts';
+
+export interface RollbackContext {
+  ecs: ECSClient;
+  cluster: string;
+  service: string;
+  baselineTaskDefinition: string;
+  placeholders: Placeholders;
+  signal?: AbortSignal;
+}
+
+export interface RollbackPath {
+  name: RollbackSpec['path'];
+  /** Who starts the rollback: ECS itself, or firedrill when a failure signal fires. */
+  triggeredBy: 'ecs' | 'firedrill';
+  /** One line for plans and reports. */
+  describe(ctx: Pick<RollbackContext, 'cluster' | 'service' | 'baselineTaskDefinition' | 'placeholders'>): string;
+  /** Starts the rollback; returns what was done, for the journal. */
+  trigger(ctx: RollbackContext): Promise<Record<string, unknown>>;
+}
+
+const circuitBreaker: RollbackPath = {
+  name: 'circuit-breaker',
+  triggeredBy: 'ecs',
+  describe: () => 'wait for the ECS deployment circuit breaker to roll back to the last COMPLETED deployment',
+  trigger: async () => ({ note: 'ECS rolls back by itself' }),
+};
+
+const redeployPrevious: RollbackPath = {
+  name: 'redeploy-previous',
+  triggeredBy: 'firedrill',
+  describe: (ctx) => `UpdateService cluster=${ctx.cluster} service=${ctx.service} taskDefinition=${ctx.baselineTaskDefinition} when a failure signal fires`,
+  trigger: async (ctx) => {
+    await ctx.ecs.send(
+      new UpdateServiceCommand({ cluster: ctx.cluster, service: ctx.service, taskDefinition: ctx.baselineTaskDefinition }),
+      { abortSignal: ctx.signal },
+    );
+    return { call: 'UpdateService', taskDefinition: ctx.baselineTaskDefinition };
+  },
+};
+
+const command = (spec: Extract<RollbackSpec, { path: 'command' }>): RollbackPath => ({
+  name: 'command',
+  triggeredBy: 'firedrill',
+  describe: () => `run the team's rollback command when a failure signal fires: ${spec.command}`,
+  trigger: async (ctx) => {
+    const result = await runCommand(spec.command, ctx.placeholders, { timeoutMs: spec.timeoutSeconds * 1000, signal: ctx.signal });
+    return { command: result.command, exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
+  },
+});
+
+export const selectRollbackPath = (spec: RollbackSpec): RollbackPath => {
+  switch (spec.path) {
+    case 'circuit-breaker':
+      return circuitBreaker;
+    case 'redeploy-previous':
+      return redeployPrevious;
+    case 'command':
+      return command(spec);
+  }
+};

@@ -1,0 +1,495 @@
+// One drill: one scenario in one environment, through its phases
+//   preflight -> baseline -> inject -> gate -> rollback -> verify -> restore -> report.
+// Restore always runs once anything was touched, after a failed expectation, an error or an
+// interrupt. Everything observed goes into the timeline; the journal is written at the end.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
+import { GateAnalyzer, ecsFailureSignal } from '../analysis/gate.ts';
+import { measure } from '../analysis/measurements.ts';
+import { judge } from '../analysis/verdicts.ts';
+import type { LoadedEnvironment, LoadedScenario } from '../config/load.ts';
+import { runCommand, type Placeholders } from '../commands/run-command.ts';
+import { describeService, waitForSteadyState } from '../ecs/waits.ts';
+import { startProber } from '../observe/prober.ts';
+import { startServicePoller } from '../observe/service-poller.ts';
+import { Timeline, type ActionObservation, type Phase, type ServiceObservation } from '../observe/timeline.ts';
+import { diffTaskDefinitions, redactDiff } from '../releases/diff.ts';
+import { mutateRelease, MutationError, type MutatedRelease } from '../releases/mutators.ts';
+import { toRegisterInput } from '../releases/task-definition.ts';
+import { selectRollbackPath } from '../rollback/paths.ts';
+import { runSmoke } from '../smoke/run-smoke.ts';
+import type { SmokeResult } from '../smoke/results.ts';
+import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from './journal.ts';
+import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
+import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
+import { tagOf } from './image-tag.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Progress {
+  runId: string;
+  scenario: string;
+  phase: Phase;
+  elapsedMs: number;
+  /** What the drill is waiting for right now, in words. */
+  waitingFor?: string;
+}
+
+export interface DrillOptions {
+  scenario: LoadedScenario;
+  environment: LoadedEnvironment;
+  ecs: ECSClient;
+  reportDir: string;
+  firedrillVersion: string;
+  clock?: Clock;
+  runId?: string;
+  invocationId?: string;
+  /** Aborting it interrupts the drill: it goes straight to restore and still writes its journal. */
+  signal?: AbortSignal;
+  progress?: (p: Progress) => void;
+  /** Wraps each phase, e.g. in Playwright's test.step. */
+  step?: <T>(phase: Phase, body: () => Promise<T>) => Promise<T>;
+}
+
+const WAIT_TICK_MS = 100;
+const BASELINE_PROBES = 3;
+
+export const newRunId = (scenario: string, now: number): string =>
+  `${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${scenario}-${randomBytes(2).toString('hex')}`;
+
+export const runDrill = async (options: DrillOptions): Promise<Journal> => new DrillRun(options).run();
+
+class DrillRun {
+  private readonly clock: Clock;
+  private readonly timeline = new Timeline();
+  private readonly journal: Journal;
+  private readonly path: string;
+  private readonly registered: string[] = [];
+  private readonly stopObservers: Array<() => Promise<void>> = [];
+  private readonly started: number;
+  private phase: Phase = 'preflight';
+  private touched = false;
+  private mutated?: MutatedRelease;
+  private placeholders: Placeholders = {};
+  private readonly serviceName: string;
+  private readonly url: string;
+  private readonly probePath: string;
+
+  constructor(private readonly options: DrillOptions) {
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.started = this.clock.now();
+    const { scenario, environment } = options;
+    const env = environment.environment;
+    const target = env.services[scenario.scenario.target.service];
+    if (!target) throw new DrillStop('invalid', `environment ${env.name} has no service ${scenario.scenario.target.service}`);
+    this.serviceName = target.service ?? scenario.scenario.target.service;
+    this.url = target.url;
+    this.probePath = target.probePath;
+    const runId = options.runId ?? newRunId(scenario.scenario.name, this.started);
+    this.path = join(options.reportDir, runId, 'journal.json');
+    this.journal = {
+      schemaVersion: JOURNAL_SCHEMA_VERSION,
+      runId,
+      invocationId: options.invocationId,
+      firedrill: { version: options.firedrillVersion },
+      startedAt: this.started,
+      scenario: { name: scenario.scenario.name, file: scenario.file, hash: scenario.hash, spec: scenario.scenario },
+      environment: {
+        name: env.name,
+        file: environment.file,
+        hash: environment.hash,
+        kind: env.kind,
+        endpoint: env.endpoint,
+        region: env.region,
+        cluster: env.cluster,
+        service: this.serviceName,
+        url: this.url,
+      },
+      rollbackPath: scenario.scenario.rollback.path,
+      phases: [],
+      markers: {},
+      timeline: this.timeline.observations,
+      verdicts: [],
+      smoke: { baseline: [], afterRecovery: [] },
+      restore: { ok: true, state: 'nothing was touched', actions: [] },
+      outcome: 'error',
+      exitCode: 1,
+      problems: [],
+      artifactsDir: join(options.reportDir, runId, 'artifacts'),
+    };
+  }
+
+  private get env() {
+    return this.options.environment.environment;
+  }
+
+  private get scenario() {
+    return this.options.scenario.scenario;
+  }
+
+  async run(): Promise<Journal> {
+    let outcome: Outcome | undefined;
+    try {
+      await this.phaseStep('preflight', () => this.preflight());
+      await this.phaseStep('baseline', () => this.baseline());
+      await this.phaseStep('inject', () => this.inject());
+      await this.phaseStep('gate', () => this.gate());
+      await this.phaseStep('rollback', () => this.rollback());
+      await this.phaseStep('verify', () => this.verify());
+    } catch (error) {
+      outcome = this.outcomeOf(error);
+      this.journal.problems.push(error instanceof Error ? error.message : String(error));
+    }
+    try {
+      await this.phaseStep('restore', () => this.restore());
+    } catch (error) {
+      outcome = 'restore-failed';
+      this.journal.problems.push(error instanceof Error ? error.message : String(error));
+    }
+    await this.phaseStep('report', async () => this.report(outcome)).catch((error: unknown) => {
+      this.journal.problems.push(`report: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.journal.endedAt = this.clock.now();
+    writeJournal(this.path, this.journal);
+    return this.journal;
+  }
+
+  private outcomeOf(error: unknown): Outcome {
+    if (error instanceof DrillStop) return error.outcome;
+    if (error instanceof MutationError) return 'invalid';
+    if (this.options.signal?.aborted) return 'interrupted';
+    return 'error';
+  }
+
+  // ---- phases
+
+  private async preflight(): Promise<void> {
+    const { ecs } = this.options;
+    const service = await describeService(ecs, this.env.cluster, this.serviceName).catch((error: Error) => {
+      throw new DrillStop('invalid', `preflight: ${error.message}`);
+    });
+    if (service.status !== 'ACTIVE') throw new DrillStop('invalid', `preflight: service ${this.serviceName} is ${service.status}, not ACTIVE`);
+    const baselineArn = service.taskDefinition;
+    if (!baselineArn) throw new DrillStop('invalid', `preflight: service ${this.serviceName} reports no task definition`);
+    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: baselineArn }));
+    if (!described.taskDefinition) throw new DrillStop('invalid', `preflight: cannot describe ${baselineArn}`);
+    const baselineInput = toRegisterInput(described.taskDefinition);
+    // Validates the mutation before anything is touched: a MutationError ends the drill as bad input.
+    this.mutated = mutateRelease(baselineInput, this.scenario.release, { runId: this.journal.runId });
+    const container = described.taskDefinition.containerDefinitions?.find((c) => c.essential !== false) ?? described.taskDefinition.containerDefinitions?.[0];
+    const image = container?.image ?? '';
+    this.journal.baseline = { taskDefinitionArn: baselineArn, image, tag: tagOf(image), version: tagOf(image) };
+    this.journal.injected = {
+      taskDefinitionArn: '',
+      image: this.mutated.image,
+      tag: this.mutated.tag,
+      version: this.mutated.tag,
+      summary: this.mutated.summary,
+      diff: redactDiff(diffTaskDefinitions(baselineInput, this.mutated.taskDefinition)),
+    };
+    this.placeholders = {
+      cluster: this.env.cluster,
+      service: this.serviceName,
+      region: this.env.region,
+      endpoint: this.env.endpoint ?? '',
+      baselineTaskDefinition: baselineArn,
+      baselineImage: image,
+      baselineTag: tagOf(image) ?? '',
+      image: this.mutated.image,
+      badTag: this.mutated.tag ?? '',
+    };
+  }
+
+  private async baseline(): Promise<void> {
+    const { ecs } = this.options;
+    const poller = startServicePoller({
+      client: ecs,
+      cluster: this.env.cluster,
+      service: this.serviceName,
+      intervalMs: this.env.poll.intervalMs,
+      timeline: this.timeline,
+      clock: this.clock,
+      onError: (error: unknown) => this.journal.problems.push(`service poller: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    this.stopObservers.push(() => poller.stop());
+    const prober = startProber({
+      url: new URL(this.probePath, this.url).toString(),
+      intervalMs: this.env.probe.intervalMs,
+      timeoutMs: this.env.probe.timeoutMs,
+      versionHeader: this.env.services[this.scenario.target.service]?.versionHeader ?? 'x-app-version',
+      timeline: this.timeline,
+      clock: this.clock,
+    });
+    this.stopObservers.push(() => prober.stop());
+
+    const baselineArn = this.journal.baseline!.taskDefinitionArn;
+    const deadline = this.clock.now() + this.env.timeouts.baselineSeconds * 1000;
+    await this.waitUntil('the service to be steady on its baseline', deadline, () => steadyOn(this.lastService(), baselineArn)).catch(() => {
+      throw new DrillStop('unhealthy-baseline', `baseline: the service is not steady on its baseline task definition: ${describeState(this.lastService())}`);
+    });
+    const since = this.clock.now();
+    await this.waitUntil(`${BASELINE_PROBES} probes of ${this.url}`, deadline, () => this.timeline.of('probe').filter((p) => p.t >= since).length >= BASELINE_PROBES).catch(() => {
+      throw new DrillStop('unhealthy-baseline', `baseline: fewer than ${BASELINE_PROBES} probes of ${this.url} completed in time`);
+    });
+    const recent = this.timeline.of('probe').filter((p) => p.t >= since);
+    const bad = recent.filter((p) => !p.ok);
+    if (bad.length > 0) {
+      throw new DrillStop('unhealthy-baseline', `baseline: ${bad.length} of ${recent.length} probes of ${this.url} failed (${bad[0]?.error ?? `HTTP ${bad[0]?.status}`})`);
+    }
+    const served = recent.at(-1)?.version;
+    if (served) this.journal.baseline!.version = served;
+    if (this.journal.injected && this.journal.injected.version === served) {
+      this.journal.problems.push(`the bad release answers with the same version (${served}) as the baseline, so its share of traffic cannot be told apart; give release.tag a new tag`);
+      this.journal.injected.version = undefined;
+    }
+    this.journal.smoke.baseline = await this.smoke('baseline');
+    const failed = this.journal.smoke.baseline.filter((r) => r.status === 'failed');
+    if (failed.length > 0) {
+      throw new DrillStop('unhealthy-baseline', `baseline: smoke checks failed before anything was touched: ${failed.map((f) => `${f.name}: ${f.failures[0] ?? f.summary}`).join('; ')}`);
+    }
+  }
+
+  private async inject(): Promise<void> {
+    const { ecs } = this.options;
+    const mutated = this.mutated!;
+    this.touched = true;
+    const registered = await ecs.send(new RegisterTaskDefinitionCommand(mutated.taskDefinition), { abortSignal: this.options.signal });
+    const badArn = registered.taskDefinition?.taskDefinitionArn;
+    if (!badArn) throw new Error('inject: RegisterTaskDefinition returned no ARN');
+    this.registered.push(badArn);
+    this.journal.injected!.taskDefinitionArn = badArn;
+    this.placeholders = { ...this.placeholders, taskDefinition: badArn, badTaskDefinition: badArn };
+    this.action('register-task-definition', { taskDefinitionArn: badArn, summary: mutated.summary });
+    this.interruptPoint();
+
+    const rollout = this.scenario.rollout;
+    this.journal.markers.injectAt = this.clock.now();
+    if (rollout.method === 'update-service') {
+      await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: badArn }), { abortSignal: this.options.signal });
+      this.action('update-service', { taskDefinition: badArn });
+    } else {
+      const result = await runCommand(rollout.command, this.placeholders, { timeoutMs: rollout.timeoutSeconds * 1000, signal: this.options.signal });
+      this.action('deploy-command', { command: result.command, exitCode: result.exitCode, durationMs: result.durationMs, output: result.output });
+    }
+  }
+
+  private async gate(): Promise<void> {
+    const injectAt = this.journal.markers.injectAt!;
+    const badArn = this.journal.injected!.taskDefinitionArn;
+    const analyzer = new GateAnalyzer(this.scenario.gate.signals);
+    const fired: { t: number; by: string }[] = [];
+    const unsubscribe = this.timeline.subscribe((o) => {
+      if (o.source !== 'probe' || o.t < injectAt) return;
+      for (const transition of analyzer.observe(o)) {
+        this.timeline.add(transition);
+        if (transition.fired) fired.push({ t: transition.t, by: `gate ${transition.signal}` });
+      }
+    });
+    try {
+      const deadline = injectAt + this.scenario.expectations.recoveryWithinSeconds * 1000;
+      const detected = await this.waitUntil('a failure signal (ECS or a gate)', deadline, () => {
+        const ecs = ecsFailureSignal(this.timeline.of('service'), injectAt, badArn);
+        const candidates = [...fired, ...(ecs ? [{ t: ecs.t, by: `ECS: ${ecs.reason}` }] : [])].sort((a, b) => a.t - b.t);
+        return candidates[0];
+      }).catch((error: unknown) => {
+        if (this.options.signal?.aborted) throw error;
+        throw new DrillStop('failed', `gate: no failure signal within the ${this.scenario.expectations.recoveryWithinSeconds} s budget; the bad release was not detected`);
+      });
+      this.journal.markers.detectedAt = detected.t;
+      this.journal.markers.detectedBy = detected.by;
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  private async rollback(): Promise<void> {
+    const path = selectRollbackPath(this.scenario.rollback);
+    const injectAt = this.journal.markers.injectAt!;
+    const deadline = injectAt + this.scenario.expectations.recoveryWithinSeconds * 1000;
+    const baselineArn = this.journal.baseline!.taskDefinitionArn;
+    const badArn = this.journal.injected!.taskDefinitionArn;
+    if (path.triggeredBy === 'firedrill') {
+      this.journal.markers.rollbackStartedAt = this.clock.now();
+      const detail = await path.trigger({
+        ecs: this.options.ecs,
+        cluster: this.env.cluster,
+        service: this.serviceName,
+        baselineTaskDefinition: baselineArn,
+        placeholders: this.placeholders,
+        signal: this.options.signal,
+      });
+      this.action(path.name === 'command' ? 'rollback-command' : 'rollback-triggered', { path: path.name, ...detail });
+      return;
+    }
+    const started = await this.waitUntil('ECS to start rolling back', deadline, () =>
+      this.timeline.of('service').find((o) => o.t >= injectAt && (rollingBackTo(o, baselineArn, badArn) || steadyOn(o, baselineArn))),
+    ).catch((error: unknown) => {
+      if (this.options.signal?.aborted) throw error;
+      throw new DrillStop('failed', `rollback: ECS did not start a rollback within the budget (${describeState(this.lastService())})`);
+    });
+    this.journal.markers.rollbackStartedAt = started.t;
+  }
+
+  private async verify(): Promise<void> {
+    const injectAt = this.journal.markers.injectAt!;
+    const deadline = injectAt + this.scenario.expectations.recoveryWithinSeconds * 1000;
+    const baselineArn = this.journal.baseline!.taskDefinitionArn;
+    const stableMs = this.scenario.expectations.stableWindowSeconds * 1000;
+    const version = this.journal.baseline?.version;
+    // The measurement of when recovery happened is made afterwards from the timeline; this only waits for it.
+    await this.waitUntil('the baseline to be steady and serve every probe for the stable window', deadline, () => {
+      if (!steadyOn(this.lastService(), baselineArn)) return false;
+      const probes = this.timeline.of('probe');
+      const lastBad = [...probes].reverse().find((p) => !p.ok || (version !== undefined && p.version !== version));
+      const runStart = probes.find((p) => p.t > (lastBad?.t ?? injectAt))?.t;
+      return runStart !== undefined && this.clock.now() - runStart >= stableMs;
+    }).catch((error: unknown) => {
+      if (this.options.signal?.aborted) throw error;
+      throw new DrillStop('failed', `verify: the service did not recover within ${this.scenario.expectations.recoveryWithinSeconds} s (${describeState(this.lastService())})`);
+    });
+    this.journal.smoke.afterRecovery = await this.smoke('after-recovery');
+  }
+
+  /** Back to the baseline, whatever happened. Never interrupted: leaving a half-restored service is the one thing a drill must not do. */
+  private async restore(): Promise<void> {
+    if (!this.touched) {
+      await this.stopObserving();
+      this.journal.restore = { ok: true, state: 'nothing was touched', actions: [] };
+      return;
+    }
+    const { ecs } = this.options;
+    const baselineArn = this.journal.baseline!.taskDefinitionArn;
+    const actions: string[] = [];
+    try {
+      const current = await describeService(ecs, this.env.cluster, this.serviceName);
+      if (current.taskDefinition !== baselineArn) {
+        await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: baselineArn }));
+        actions.push(`UpdateService taskDefinition=${baselineArn}`);
+        this.action('restore', { call: 'UpdateService', taskDefinition: baselineArn });
+      }
+      this.progress('restore', 'the service to be steady on its baseline');
+      await waitForSteadyState(ecs, this.env.cluster, this.serviceName, { timeoutMs: this.env.timeouts.restoreSeconds * 1000, intervalMs: this.env.poll.intervalMs });
+      for (const arn of this.registered) {
+        await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+        actions.push(`DeregisterTaskDefinition ${arn}`);
+        this.action('deregister-task-definition', { taskDefinitionArn: arn });
+      }
+      await this.stopObserving();
+      this.journal.restore = { ok: true, state: `steady on the baseline ${baselineArn}`, actions };
+    } catch (error) {
+      await this.stopObserving();
+      const state = await describeService(ecs, this.env.cluster, this.serviceName)
+        .then((s) => `task definition ${s.taskDefinition}, running ${s.runningCount}/${s.desiredCount}, deployments ${(s.deployments ?? []).map((d) => `${d.id} ${d.status} ${d.rolloutState} ${d.taskDefinition}`).join('; ')}`)
+        .catch((e: Error) => `unknown (DescribeServices failed: ${e.message})`);
+      const leftover = this.registered.filter((arn) => !actions.includes(`DeregisterTaskDefinition ${arn}`));
+      this.journal.restore = {
+        ok: false,
+        state: `${state}${leftover.length ? `; still registered: ${leftover.join(', ')}` : ''}`,
+        actions,
+      };
+      throw new DrillStop('restore-failed', `restore failed: ${error instanceof Error ? error.message : String(error)}. The service was left with ${this.journal.restore.state}`);
+    }
+  }
+
+  private report(outcome: Outcome | undefined): void {
+    const injectAt = this.journal.markers.injectAt;
+    if (injectAt !== undefined && this.journal.baseline && this.journal.injected) {
+      this.journal.measurements = measure(this.timeline.observations, {
+        injectAt,
+        baselineTaskDefinition: this.journal.baseline.taskDefinitionArn,
+        badTaskDefinition: this.journal.injected.taskDefinitionArn,
+        baselineVersion: this.journal.baseline.version ?? '',
+        badVersion: this.journal.injected.version ?? '',
+        stableWindowMs: this.scenario.expectations.stableWindowSeconds * 1000,
+      });
+      this.journal.verdicts = judge(this.scenario.expectations, this.journal.measurements);
+      const { timeToRecoverMs } = this.journal.measurements;
+      if (timeToRecoverMs !== undefined) this.journal.markers.recoveredAt = injectAt + timeToRecoverMs;
+    }
+    const smokeFailed = this.journal.smoke.afterRecovery.some((r) => r.status === 'failed');
+    const verdictsFailed = this.journal.verdicts.some((v) => !v.passed);
+    const final: Outcome = outcome ?? (verdictsFailed || smokeFailed ? 'failed' : 'passed');
+    this.journal.outcome = final;
+    this.journal.exitCode = exitCodeOf(final);
+  }
+
+  // ---- helpers
+
+  private async phaseStep(phase: Phase, body: () => Promise<void>): Promise<void> {
+    this.phase = phase;
+    const record = { phase, startedAt: this.clock.now(), outcome: 'ok' as Journal['phases'][number]['outcome'], detail: undefined as string | undefined, endedAt: undefined as number | undefined };
+    this.journal.phases.push(record);
+    this.timeline.add({ t: record.startedAt, source: 'phase', phase, event: 'start' });
+    this.progress(phase);
+    const wrap = this.options.step ?? ((_: Phase, fn: () => Promise<void>) => fn());
+    try {
+      if (phase !== 'restore' && phase !== 'report') this.interruptPoint();
+      await wrap(phase, body);
+    } catch (error) {
+      record.outcome = this.options.signal?.aborted && phase !== 'restore' ? 'interrupted' : 'failed';
+      record.detail = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      record.endedAt = this.clock.now();
+      this.timeline.add({ t: record.endedAt, source: 'phase', phase, event: 'end', outcome: record.outcome, detail: record.detail });
+    }
+  }
+
+  private interruptPoint(): void {
+    if (this.options.signal?.aborted) {
+      this.action('interrupt', { phase: this.phase });
+      throw new DrillStop('interrupted', `interrupted during ${this.phase}`);
+    }
+  }
+
+  private async waitUntil<T>(what: string, deadline: number, condition: () => T | undefined | false): Promise<T> {
+    for (;;) {
+      const value = condition();
+      if (value !== undefined && value !== false) return value;
+      if (this.phase !== 'restore') this.interruptPoint();
+      if (this.clock.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+      this.progress(this.phase, what);
+      await new Promise((r) => setTimeout(r, WAIT_TICK_MS));
+    }
+  }
+
+  private lastService(): ServiceObservation | undefined {
+    return this.timeline.of('service').at(-1);
+  }
+
+  private action(action: ActionObservation['action'], detail: Record<string, unknown>): void {
+    this.timeline.add({ t: this.clock.now(), source: 'action', action, detail });
+  }
+
+  private progress(phase: Phase, waitingFor?: string): void {
+    this.options.progress?.({ runId: this.journal.runId, scenario: this.scenario.name, phase, elapsedMs: this.clock.now() - this.started, waitingFor });
+  }
+
+  private async smoke(stage: 'baseline' | 'after-recovery'): Promise<SmokeResult[]> {
+    const values: Record<string, string> = {
+      baselineTag: this.journal.baseline?.tag ?? '',
+      baselineVersion: this.journal.baseline?.version ?? '',
+      service: this.serviceName,
+      cluster: this.env.cluster,
+    };
+    return runSmoke(this.url, this.scenario.smoke, values, {
+      artifactsDir: join(this.journal.artifactsDir, stage),
+      scenarioDir: join(this.options.scenario.file, '..'),
+    });
+  }
+
+  private async stopObserving(): Promise<void> {
+    const stops = this.stopObservers.splice(0);
+    await Promise.allSettled(stops.map((stop) => stop()));
+  }
+}

@@ -1,0 +1,81 @@
+// The journal: the one record of a drill run, in the manner of Chaos Toolkit's journal.
+// Every report is derived from it; nothing is measured twice.
+
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Measurements } from '../analysis/measurements.ts';
+import type { Verdict } from '../analysis/verdicts.ts';
+import type { Scenario } from '../config/scenario.ts';
+import type { DiffLine } from '../releases/diff.ts';
+import type { SmokeResult } from '../smoke/results.ts';
+import type { Observation, Phase } from '../observe/timeline.ts';
+import type { Outcome } from './outcome.ts';
+
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+export interface ReleaseRecord {
+  taskDefinitionArn: string;
+  image: string;
+  tag?: string;
+  /** The version the prober sees this release answer with. */
+  version?: string;
+}
+
+export interface PhaseRecord {
+  phase: Phase;
+  startedAt: number;
+  endedAt?: number;
+  outcome: 'ok' | 'failed' | 'skipped' | 'interrupted';
+  detail?: string;
+}
+
+export interface Journal {
+  schemaVersion: number;
+  runId: string;
+  /** Shared by the drills of one `firedrill run`. */
+  invocationId?: string;
+  firedrill: { version: string };
+  startedAt: number;
+  endedAt?: number;
+  scenario: { name: string; file: string; hash: string; spec: Scenario };
+  environment: {
+    name: string;
+    file: string;
+    hash: string;
+    kind: string;
+    endpoint?: string;
+    region: string;
+    cluster: string;
+    service: string;
+    url: string;
+  };
+  baseline?: ReleaseRecord;
+  injected?: ReleaseRecord & { summary: string; diff: DiffLine[] };
+  rollbackPath: string;
+  phases: PhaseRecord[];
+  markers: {
+    injectAt?: number;
+    detectedAt?: number;
+    detectedBy?: string;
+    rollbackStartedAt?: number;
+    recoveredAt?: number;
+  };
+  timeline: Observation[];
+  measurements?: Measurements;
+  verdicts: Verdict[];
+  smoke: { baseline: SmokeResult[]; afterRecovery: SmokeResult[] };
+  restore: { ok: boolean; state: string; actions: string[] };
+  outcome: Outcome;
+  exitCode: number;
+  /** What went wrong outside the expectations: errors, interruptions. */
+  problems: string[];
+  artifactsDir: string;
+}
+
+/** Written atomically: a reader never sees half a journal, even if the harness dies mid-write. */
+export const writeJournal = (path: string, journal: Journal): void => {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, JSON.stringify(journal, null, 2) + '\n');
+  renameSync(temporary, path);
+};
