@@ -44,7 +44,9 @@ export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandIn
         { name: 'REQUIRED_ENV', value: 'APP_NAME,API_KEY' },
       ],
       secrets: [{ name: 'API_KEY', valueFrom: DEMO_SECRET_ARN }],
-      healthCheck: { command: ['CMD', 'healthcheck'], interval: 5, timeout: 2, retries: 2, startPeriod: 0 },
+      // A start period and a grace period, as teams set them: a task that is still starting is not
+      // judged by its first checks. On the sandbox they also absorb a busy machine's slow process start.
+      healthCheck: { command: ['CMD', 'healthcheck'], interval: 5, timeout: 2, retries: 2, startPeriod: 30 },
     },
   ],
 });
@@ -67,6 +69,7 @@ export const deployDemoService = async (client: ECSClient, options: DemoServiceO
         deploymentCircuitBreaker: { enable: true, rollback: true },
       },
       loadBalancers: [{ targetGroupArn: options.targetGroupArn, containerName: DEMO_CONTAINER, containerPort: DEMO_CONTAINER_PORT }],
+      healthCheckGracePeriodSeconds: 60,
     }),
   );
   const service = await waitForSteadyState(client, options.cluster, options.service, wait);

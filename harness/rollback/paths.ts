@@ -12,6 +12,8 @@ export interface RollbackContext {
   service: string;
   baselineTaskDefinition: string;
   placeholders: Placeholders;
+  /** Extra environment for the team's command (the sandbox's placeholder credentials). */
+  commandEnv?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,7 @@ const command = (spec: Extract<RollbackSpec, { path: 'command' }>): RollbackPath
   triggeredBy: 'firedrill',
   describe: () => `run the team's rollback command when a failure signal fires: ${spec.command}`,
   trigger: async (ctx) => {
-    const result = await runCommand(spec.command, ctx.placeholders, { timeoutMs: spec.timeoutSeconds * 1000, signal: ctx.signal });
+    const result = await runCommand(spec.command, ctx.placeholders, { timeoutMs: spec.timeoutSeconds * 1000, signal: ctx.signal, env: ctx.commandEnv });
     return { command: result.command, exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
   },
 });

@@ -278,7 +278,7 @@ class DrillRun {
       await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: badArn }), { abortSignal: this.options.signal });
       this.action('update-service', { taskDefinition: badArn });
     } else {
-      const result = await runCommand(rollout.command, this.placeholders, { timeoutMs: rollout.timeoutSeconds * 1000, signal: this.options.signal });
+      const result = await runCommand(rollout.command, this.placeholders, { timeoutMs: rollout.timeoutSeconds * 1000, signal: this.options.signal, env: this.commandEnv() });
       this.action('deploy-command', { command: result.command, exitCode: result.exitCode, durationMs: result.durationMs, output: result.output });
     }
   }
@@ -326,6 +326,7 @@ class DrillRun {
         service: this.serviceName,
         baselineTaskDefinition: baselineArn,
         placeholders: this.placeholders,
+        commandEnv: this.commandEnv(),
         signal: this.options.signal,
       });
       this.action(path.name === 'command' ? 'rollback-command' : 'rollback-triggered', { path: path.name, ...detail });
@@ -461,6 +462,16 @@ class DrillRun {
       this.progress(this.phase, what);
       await new Promise((r) => setTimeout(r, WAIT_TICK_MS));
     }
+  }
+
+  /**
+   * The sandbox accepts any credentials, and a laptop may have none configured; the team's AWS CLI
+   * commands get fixed placeholder keys there, so real credentials never reach a local endpoint.
+   */
+  private commandEnv(): Record<string, string> {
+    const env: Record<string, string> = { AWS_DEFAULT_REGION: this.env.region, AWS_REGION: this.env.region, AWS_PAGER: '' };
+    if (this.env.kind === 'sandbox') Object.assign(env, { AWS_ACCESS_KEY_ID: 'firedrill-sandbox', AWS_SECRET_ACCESS_KEY: 'firedrill-sandbox' });
+    return env;
   }
 
   private lastService(): ServiceObservation | undefined {
