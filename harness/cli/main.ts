@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
+import { validateCommand } from './commands/validate.ts';
 import { ExitCode, UserError } from './errors.ts';
 
 const version = (): string =>
@@ -20,6 +21,7 @@ Commands:
   demo              Run every shipped scenario against the built-in sandbox (no AWS needed)
   run [SCENARIO...] Run rollback drills (default: every scenario in scenarios/ on the sandbox)
   plan SCENARIO     Print what a drill would do and the release diff; touches nothing
+  validate --candidate TAG  Pre-release validation of a tag (5-minute budget by default)
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
 
@@ -55,6 +57,8 @@ const main = async (argv: string[]): Promise<number> => {
       return planCommand(rest);
     case 'demo':
       return demoCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
     default:
       throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
   }

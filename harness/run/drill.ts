@@ -344,17 +344,10 @@ class DrillRun {
   private async verify(): Promise<void> {
     const injectAt = this.journal.markers.injectAt!;
     const deadline = injectAt + this.scenario.expectations.recoveryWithinSeconds * 1000;
-    const baselineArn = this.journal.baseline!.taskDefinitionArn;
-    const stableMs = this.scenario.expectations.stableWindowSeconds * 1000;
-    const version = this.journal.baseline?.version;
-    // The measurement of when recovery happened is made afterwards from the timeline; this only waits for it.
-    await this.waitUntil('the baseline to be steady and serve every probe for the stable window', deadline, () => {
-      if (!steadyOn(this.lastService(), baselineArn)) return false;
-      const probes = this.timeline.of('probe');
-      const lastBad = [...probes].reverse().find((p) => !p.ok || (version !== undefined && p.version !== version));
-      const runStart = probes.find((p) => p.t > (lastBad?.t ?? injectAt))?.t;
-      return runStart !== undefined && this.clock.now() - runStart >= stableMs;
-    }).catch((error: unknown) => {
+    // Recovery is what the measurement says it is: the same pure function decides here and in the report.
+    await this.waitUntil('the baseline to be steady and serve every probe for the stable window', deadline, () =>
+      this.measureNow()?.timeToRecoverMs !== undefined,
+    ).catch((error: unknown) => {
       if (this.options.signal?.aborted) throw error;
       throw new DrillStop('failed', `verify: the service did not recover within ${this.scenario.expectations.recoveryWithinSeconds} s (${describeState(this.lastService())})`);
     });
@@ -402,17 +395,24 @@ class DrillRun {
     }
   }
 
+  private measureNow() {
+    const injectAt = this.journal.markers.injectAt;
+    if (injectAt === undefined || !this.journal.baseline || !this.journal.injected) return undefined;
+    return measure(this.timeline.observations, {
+      injectAt,
+      baselineTaskDefinition: this.journal.baseline.taskDefinitionArn,
+      badTaskDefinition: this.journal.injected.taskDefinitionArn,
+      baselineVersion: this.journal.baseline.version ?? '',
+      badVersion: this.journal.injected.version ?? '',
+      stableWindowMs: this.scenario.expectations.stableWindowSeconds * 1000,
+    });
+  }
+
   private report(outcome: Outcome | undefined): void {
     const injectAt = this.journal.markers.injectAt;
-    if (injectAt !== undefined && this.journal.baseline && this.journal.injected) {
-      this.journal.measurements = measure(this.timeline.observations, {
-        injectAt,
-        baselineTaskDefinition: this.journal.baseline.taskDefinitionArn,
-        badTaskDefinition: this.journal.injected.taskDefinitionArn,
-        baselineVersion: this.journal.baseline.version ?? '',
-        badVersion: this.journal.injected.version ?? '',
-        stableWindowMs: this.scenario.expectations.stableWindowSeconds * 1000,
-      });
+    const measurements = this.measureNow();
+    if (injectAt !== undefined && measurements) {
+      this.journal.measurements = measurements;
       this.journal.verdicts = judge(this.scenario.expectations, this.journal.measurements);
       const { timeToRecoverMs } = this.journal.measurements;
       if (timeToRecoverMs !== undefined) this.journal.markers.recoveredAt = injectAt + timeToRecoverMs;

@@ -1,0 +1,113 @@
+// `firedrill validate --candidate TAG`: the pre-release validation suite, with a time budget.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
+import { ecsClient } from '../../ecs/client.ts';
+import { validateCandidate } from '../../run/validate.ts';
+import { parse } from '../args.ts';
+import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
+
+const VALIDATE_USAGE = `Usage: firedrill validate --candidate TAG [--env NAME|FILE] [--service KEY]
+                         [--budget SECONDS] [--rollback-budget SECONDS] [--scenario FILE] [--report-dir DIR]
+
+Pre-release validation of a candidate tag, within a time budget (default 300 s):
+  1. deploy the candidate (the current task definition with the candidate's image tag);
+  2. roll back to the current release, within the rollback budget (default 600 s);
+  3. deploy the candidate again and drill a failing release on top of it (--scenario, or a
+     missing image tag under the circuit breaker): the rollback path must bring the candidate back;
+  4. restore the current release, always.
+Exits 0 when every step passed within the budget, 1 otherwise, 4 when the restore failed.
+Writes <report dir>/validation-<time>.json.
+
+Options:
+  --candidate TAG           The image tag to validate (required)
+  --env NAME|FILE           Environment (default: sandbox)
+  --service KEY             The environment's service (default: its only or first one)
+  --budget SECONDS          Time budget of the whole validation (default 300)
+  --rollback-budget SECONDS Budget of the rollback to the current release (default 600)
+  --scenario FILE           The failing release to drill on top of the candidate
+  --report-dir DIR          Where the report and the drill's journal go (default: reports)
+`;
+
+const positiveSeconds = (value: string | undefined, flag: string, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number of seconds, not "${value}"`);
+  return n;
+};
+
+export const validateCommand = async (args: string[]): Promise<number> => {
+  const { values } = parse(
+    args,
+    {
+      candidate: { type: 'string' },
+      env: { type: 'string' },
+      service: { type: 'string' },
+      budget: { type: 'string' },
+      'rollback-budget': { type: 'string' },
+      scenario: { type: 'string' },
+      'report-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    VALIDATE_USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(VALIDATE_USAGE);
+    return ExitCode.ok;
+  }
+  if (!values.candidate) throw new UserError(`--candidate TAG is required.\n\n${VALIDATE_USAGE}`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(values.candidate)) throw new UserError(`--candidate "${values.candidate}" is not a valid image tag`);
+  const environment = loadEnvironment(values.env ?? 'sandbox');
+  const env = environment.environment;
+  const service = values.service ?? Object.keys(env.services)[0]!;
+  if (!env.services[service]) throw new UserError(`environment ${env.name} has no service "${service}"; it has: ${Object.keys(env.services).join(', ')}`);
+  const scenario = values.scenario ? loadScenario(values.scenario) : undefined;
+  if (scenario) checkScenarioAgainstEnvironment(scenario, environment);
+  const budgetMs = positiveSeconds(values.budget, '--budget', 300) * 1000;
+  const rollbackBudgetMs = positiveSeconds(values['rollback-budget'], '--rollback-budget', 600) * 1000;
+  const reportDir = resolve(values['report-dir'] ?? 'reports');
+  const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('\nfiredrill: interrupted: restoring the current release first...\n');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ecs = ecsClient({ endpoint: env.endpoint, region: env.region });
+  const started = Date.now();
+  try {
+    process.stdout.write(`firedrill validate: candidate ${values.candidate} on ${env.name} (${env.cluster}/${env.services[service]!.service ?? service}), budget ${budgetMs / 1000} s\n`);
+    const report = await validateCandidate({
+      environment,
+      service,
+      candidate: values.candidate,
+      ecs,
+      budgetMs,
+      rollbackBudgetMs,
+      scenario,
+      reportDir,
+      firedrillVersion: version,
+      signal: interrupt.signal,
+      progress: (line) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`),
+    }).catch((error: unknown) => {
+      throw explainConnectionError(error, env.endpoint);
+    });
+    mkdirSync(reportDir, { recursive: true });
+    const file = join(reportDir, `validation-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(
+      `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
+        `${report.withinBudget ? '' : ` (over the ${budgetMs / 1000} s budget)`}\n  report: ${file}\n`,
+    );
+    const restore = report.steps.find((s) => s.name === 'restore');
+    if (restore && !restore.passed) return ExitCode.restoreFailed;
+    return report.passed ? ExitCode.ok : ExitCode.drillFailed;
+  } finally {
+    ecs.destroy();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+};

@@ -1,0 +1,82 @@
+// Pre-release validation against a real sandbox: a good candidate passes every step and the
+// service ends on the current release; a budget too small fails and still restores.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../../harness/config/load.ts';
+import { deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { validateCandidate } from '../../harness/run/validate.ts';
+import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+let t: TestSandbox;
+let baselineArn: string;
+let dir: string;
+
+beforeEach(async () => {
+  t = await startTestSandbox();
+  const deployed = await deployDemoService(t.ecs, { cluster: 'firedrill', service: 'demo', targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 60_000 });
+  baselineArn = deployed.taskDefinitionArn;
+  dir = mkdtempSync(join(tmpdir(), 'firedrill-validate-'));
+  writeFileSync(
+    join(dir, 'env.yaml'),
+    [
+      'name: test-sandbox',
+      'kind: sandbox',
+      `endpoint: ${t.sandbox.endpoint}`,
+      'cluster: firedrill',
+      'services:',
+      `  demo: { service: demo, url: "${t.demoUrl}" }`,
+      'poll: { intervalMs: 250 }',
+      'sandbox: { embedded: false }',
+    ].join('\n'),
+  );
+});
+afterEach(async () => {
+  await t?.stop();
+});
+
+const validate = (budgetMs: number) =>
+  validateCandidate({
+    environment: loadEnvironment(join(dir, 'env.yaml')),
+    service: 'demo',
+    candidate: 'v1.2.0',
+    ecs: t.ecs,
+    budgetMs,
+    rollbackBudgetMs: 600_000,
+    reportDir: join(dir, 'reports'),
+    firedrillVersion: 'test',
+  });
+
+const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'firedrill-demo', status: 'ACTIVE' }))).taskDefinitionArns;
+
+describe('firedrill validate', () => {
+  it('a good candidate deploys, rolls back, has a failing release caught on top of it, and the service ends on the current release', async () => {
+    const report = await validate(300_000);
+    expect(report.steps.map((s) => [s.name, s.passed])).toEqual([
+      ['deploy-candidate', true],
+      ['rollback-to-current', true],
+      ['failing-release-caught', true],
+      ['restore', true],
+    ]);
+    expect(report).toMatchObject({ passed: true, withinBudget: true, current: { taskDefinitionArn: baselineArn, image: 'firedrill/demo-app:v1.0.0' } });
+    const after = await service(t.ecs, 'firedrill', 'demo');
+    expect(after.taskDefinition).toBe(baselineArn);
+    expect(after.deployments).toHaveLength(1);
+    expect(await activeRevisions()).toEqual([baselineArn]);
+  });
+
+  it('a budget that cannot hold fails the validation and still restores the current release', async () => {
+    const report = await validate(1_000);
+    expect(report.passed).toBe(false);
+    expect(report.withinBudget).toBe(false);
+    expect(report.steps.find((s) => !s.passed && s.name !== 'restore')?.summary).toMatch(/validation budget ran out/);
+    expect(report.steps.at(-1)).toMatchObject({ name: 'restore', passed: true });
+    const after = await service(t.ecs, 'firedrill', 'demo');
+    expect(after.taskDefinition).toBe(baselineArn);
+    expect(after.deployments?.[0]?.rolloutState).toBe('COMPLETED');
+    expect(await activeRevisions()).toEqual([baselineArn]);
+  });
+});
