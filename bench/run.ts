@@ -1,25 +1,28 @@
-// `npm run bench -- [--runs N] [--only lb|deploy|memory]`: prints the sandbox's figures.
+// `npm run bench -- [--runs N] [--only lb|deploy|memory|drills]`: prints the sandbox's figures.
 // A benchmark, not a test: it prints and never asserts. Ctrl-C stops every sandbox it started.
 //
 //   1. lb      load-balancer throughput and latency beside one task hit directly (autocannon)
 //   2. deploy  UpdateService -> COMPLETED: a rolling update and a circuit-breaker rollback
 //   3. memory  the sandbox's RSS with 20 tasks running, and nothing left after SIGTERM
+//   4. drills  `firedrill demo`: every shipped scenario's wall time, the harness's overhead over the
+//              sandbox's own inject -> recovery, and the harness's peak memory
 
 import { parseArgs } from 'node:util';
 import { deploymentBench, summarizeDeployments } from './deployments.ts';
+import { drillsBench, summarizeDrills } from './drills.ts';
 import { Interrupted, interrupt, interruptSignal, runCleanups } from './lifecycle.ts';
 import { loadBalancerBench, summarizeLoadBalancer } from './load-balancer.ts';
 import { memoryBench, summarizeMemory } from './memory.ts';
 import { header, print, progress, section } from './report.ts';
 
-const USAGE = `Usage: npm run bench -- [--runs N] [--only lb|deploy|memory]
+const USAGE = `Usage: npm run bench -- [--runs N] [--only lb|deploy|memory|drills]
 
   --runs N     runs of each deployment scenario (default 5)
-  --only S     one section: lb, deploy or memory (repeatable; default all three)
+  --only S     one section: lb, deploy, memory or drills (repeatable; default all four)
 `;
 
-type Section = 'lb' | 'deploy' | 'memory';
-const SECTIONS: Section[] = ['lb', 'deploy', 'memory'];
+type Section = 'lb' | 'deploy' | 'memory' | 'drills';
+const SECTIONS: Section[] = ['lb', 'deploy', 'memory', 'drills'];
 
 const usageError = (message: string): never => {
   process.stderr.write(`bench: ${message}\n\n${USAGE}`);
@@ -43,7 +46,7 @@ const parse = (): { runs: number; only: Section[] } => {
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) usageError(`--runs must be a whole number from 1 to 100, not "${values.runs}"`);
   const only = (values.only ?? []).flatMap((s) => s.split(','));
-  for (const s of only) if (!SECTIONS.includes(s as Section)) usageError(`--only must be lb, deploy or memory, not "${s}"`);
+  for (const s of only) if (!SECTIONS.includes(s as Section)) usageError(`--only must be lb, deploy, memory or drills, not "${s}"`);
   return { runs, only: only.length > 0 ? SECTIONS.filter((s) => only.includes(s)) : SECTIONS };
 };
 
@@ -80,6 +83,7 @@ const titles: Record<Section, string> = {
   lb: '1. Load balancer vs. a task hit directly',
   deploy: '2. UpdateService to COMPLETED',
   memory: '3. Sandbox memory with 20 tasks',
+  drills: '4. Drills: firedrill demo, per scenario',
 };
 
 for (const name of only) {
@@ -88,6 +92,7 @@ for (const name of only) {
     if (name === 'lb') summary.push(summarizeLoadBalancer(await loadBalancerBench()));
     if (name === 'deploy') summary.push(summarizeDeployments(await deploymentBench(runs)));
     if (name === 'memory') summary.push(summarizeMemory(await memoryBench()));
+    if (name === 'drills') summary.push(summarizeDrills(await drillsBench()));
   } catch (error) {
     if (error instanceof Interrupted || interruptSignal.aborted) {
       // The SIGINT handler is stopping everything and will exit.

@@ -32,8 +32,17 @@ export interface SandboxProcess {
   stop(): Promise<SandboxExit>;
 }
 
+export interface SandboxProcessOptions {
+  /**
+   * Run it in a process group of its own, so a Ctrl-C at the terminal does not reach it: for a
+   * section whose workload must restore the service through the sandbox before it is stopped.
+   * It is then stopped only by stop() (or SIGTERMed as the bench exits).
+   */
+  detached?: boolean;
+}
+
 /** Starts `firedrill sandbox start --port 0` with one target group (demo-web) on a free port and data in `workDir`. */
-export const startSandboxProcess = async (workDir: string): Promise<SandboxProcess> => {
+export const startSandboxProcess = async (workDir: string, options: SandboxProcessOptions = {}): Promise<SandboxProcess> => {
   const configFile = join(workDir, 'sandbox.yaml');
   // JSON is YAML: the config needs no YAML library here.
   writeFileSync(configFile, JSON.stringify({ dataDir: join(workDir, 'data'), targetGroups: [{ name: 'demo-web', listenerPort: 0 }] }, null, 2) + '\n');
@@ -41,6 +50,7 @@ export const startSandboxProcess = async (workDir: string): Promise<SandboxProce
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'firedrill.js'), 'sandbox', 'start', '--port', '0', '--config', configFile], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
   });
   let stdout = '';
   let stderr = '';
@@ -57,6 +67,15 @@ export const startSandboxProcess = async (workDir: string): Promise<SandboxProce
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start the sandbox process: ${stderr}`);
+  // Out of the terminal's process group, nothing else stops it if the bench exits without its
+  // cleanups (a second Ctrl-C): SIGTERM it on the way out, and it stops its tasks.
+  const onExit = () => {
+    if (!ended.exit) child.kill('SIGTERM');
+  };
+  if (options.detached) {
+    process.once('exit', onExit);
+    void exited.then(() => process.off('exit', onExit));
+  }
 
   let stopping: Promise<SandboxExit> | undefined;
   const stop = (): Promise<SandboxExit> =>
