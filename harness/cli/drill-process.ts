@@ -30,6 +30,9 @@ export const runDrillsInPlaywright = async (options: DrillProcessOptions): Promi
   const child = spawn(process.execPath, [playwrightCli(), 'test', '--config', join(root, 'playwright.config.ts')], {
     cwd: root,
     stdio: 'inherit',
+    // Its own process group: a terminal's Ctrl-C reaches only us, and we pass on exactly one
+    // SIGINT. Playwright treats a second one as "stop now", which could cut a restore short.
+    detached: true,
     env: {
       ...process.env,
       FIREDRILL_SCENARIOS: JSON.stringify(options.scenarioFiles),
@@ -41,9 +44,13 @@ export const runDrillsInPlaywright = async (options: DrillProcessOptions): Promi
       FIREDRILL_REPORTER: join(root, 'harness', 'cli', 'progress-reporter.ts'),
     },
   });
-  // Ctrl-C reaches the whole process group from a terminal; a SIGTERM from a scheduler does not,
-  // so pass both on and let the drill restore before we exit.
+  let forwarded = false;
   const forward = (signal: NodeJS.Signals) => () => {
+    if (forwarded) {
+      process.stderr.write(`\nfiredrill: ${signal}: still restoring the service; firedrill exits when the restore is done\n`);
+      return;
+    }
+    forwarded = true;
     process.stderr.write(`\nfiredrill: ${signal}: stopping the drill; it restores the service and writes its journal first...\n`);
     child.kill('SIGINT');
   };

@@ -263,7 +263,8 @@ class DrillRun {
     const { ecs } = this.options;
     const mutated = this.mutated!;
     this.touched = true;
-    const registered = await ecs.send(new RegisterTaskDefinitionCommand(mutated.taskDefinition), { abortSignal: this.options.signal });
+    // Not abortable: an interrupt landing mid-call could register a revision whose ARN we never learn, and leak it.
+    const registered = await ecs.send(new RegisterTaskDefinitionCommand(mutated.taskDefinition));
     const badArn = registered.taskDefinition?.taskDefinitionArn;
     if (!badArn) throw new Error('inject: RegisterTaskDefinition returned no ARN');
     this.registered.push(badArn);

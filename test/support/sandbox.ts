@@ -1,7 +1,7 @@
 // A sandbox per test file: free ports, a temporary data directory, the default timing profile,
 // and an SDK client pointed at it through the same factory the harness uses.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
@@ -18,11 +18,12 @@ export interface TestSandbox {
 }
 
 export const startTestSandbox = async (options: SandboxOptions = {}): Promise<TestSandbox> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'firedrill-sandbox-'));
   const sandbox = await startSandbox({
     port: 0,
     listenerPorts: 0,
     ...options,
-    overrides: { dataDir: mkdtempSync(join(tmpdir(), 'firedrill-sandbox-')), ...options.overrides },
+    overrides: { dataDir, ...options.overrides },
   });
   const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
   const demo = sandbox.loadBalancers.find((lb) => lb.name === 'demo-web');
@@ -35,6 +36,7 @@ export const startTestSandbox = async (options: SandboxOptions = {}): Promise<Te
     stop: async () => {
       ecs.destroy();
       await sandbox.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 };

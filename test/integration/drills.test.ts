@@ -1,0 +1,431 @@
+// Rollback drills end to end, as a user runs them: `firedrill run` as a subprocess against a
+// sandbox this test process started (the environment file says embedded: false, so firedrill
+// never starts one of its own), judged by the journals it wrote, the sandbox's ground-truth
+// event log and the service as DescribeServices shows it afterwards.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListTaskDefinitionsCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../harness/config/load.ts';
+import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
+import type { Journal } from '../../harness/run/journal.ts';
+import {
+  cleanUpFiredrill,
+  describeRun,
+  journalsIn,
+  PROBE_INTERVAL_MS,
+  runFiredrill,
+  SCENARIOS_DIR,
+  scenarioCopy,
+  startFiredrill,
+  tempDir,
+  waitForStdout,
+  writeEnvironment,
+  type FinishedCli,
+} from '../support/firedrill-cli.ts';
+import { sandboxEvents, service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { waitFor } from '../support/wait.ts';
+
+const CLUSTER = 'firedrill';
+const SERVICE = 'demo';
+const MINUTE = 60_000;
+
+const SHIPPED = readdirSync(SCENARIOS_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+interface Stage {
+  t: TestSandbox;
+  baselineArn: string;
+  baselineDeploymentId: string;
+  dir: string;
+  envFile: string;
+  reportDir: string;
+}
+
+/** A fresh sandbox with the demo service steady on v1.0.0, and an environment file for it. */
+const stage = async (): Promise<Stage> => {
+  const t = await startTestSandbox();
+  try {
+    const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
+    const dir = tempDir();
+    return {
+      t,
+      baselineArn: deployed.taskDefinitionArn,
+      baselineDeploymentId: deployed.service.deployments![0]!.id!,
+      dir,
+      envFile: writeEnvironment(dir, t),
+      reportDir: join(dir, 'reports'),
+    };
+  } catch (error) {
+    await t.stop();
+    throw error;
+  }
+};
+
+const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
+  runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
+
+type SandboxEvent = ReturnType<typeof sandboxEvents>[number];
+
+/** Any ECS call that is not a read. */
+const isMutating = (e: SandboxEvent): boolean => e.kind === 'api.call' && !/^(Describe|List)/.test(String(e.operation));
+
+/** One deployment, PRIMARY and COMPLETED, on the baseline, 2 running; and only the baseline revision ACTIVE. */
+const expectSteadyOnBaseline = async (s: Stage, context: string) => {
+  // The drill's restore waited for this already; the poll only absorbs DescribeServices racing a final tick.
+  const steady = await waitFor(
+    async () => {
+      const svc = await service(s.t.ecs, CLUSTER, SERVICE);
+      const [only, ...others] = svc.deployments ?? [];
+      return others.length === 0 && only?.status === 'PRIMARY' && only.rolloutState === 'COMPLETED' && svc.runningCount === 2 ? svc : undefined;
+    },
+    30_000,
+    'the service to be steady',
+  );
+  expect(steady.taskDefinition, context).toBe(s.baselineArn);
+  expect(steady.deployments![0]!.taskDefinition, context).toBe(s.baselineArn);
+  expect(steady.runningCount, context).toBe(2);
+  const active = await s.t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'ACTIVE' }));
+  expect(active.taskDefinitionArns, context).toEqual([s.baselineArn]);
+  return steady;
+};
+
+const expectInactive = async (s: Stage, arns: string[]) => {
+  for (const arn of arns) {
+    const described = await s.t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+    expect(described.taskDefinition?.status, arn).toBe('INACTIVE');
+  }
+};
+
+const verdict = (j: Journal, expectation: string) => {
+  const found = j.verdicts.find((v) => v.expectation === expectation);
+  if (!found) throw new Error(`journal ${j.runId} has no verdict ${expectation}: ${JSON.stringify(j.verdicts)}`);
+  return found;
+};
+
+const phase = (j: Journal, name: string) => {
+  const found = j.phases.find((p) => p.phase === name);
+  if (!found) throw new Error(`journal ${j.runId} has no ${name} phase: ${JSON.stringify(j.phases)}`);
+  return found;
+};
+
+const onlyJournal = (s: Stage, r: FinishedCli): Journal => {
+  const journals = journalsIn(s.reportDir);
+  expect(journals, describeRun(r)).toHaveLength(1);
+  return journals[0]!;
+};
+
+// ---- ground truth from the sandbox's event log
+
+/**
+ * The drill window of a journal, as the measurements use it: from inject until restore starts.
+ * Anything restore does must not count as the rollback path working.
+ */
+const drillWindow = (j: Journal) => {
+  const from = j.markers.injectAt;
+  if (from === undefined) throw new Error(`journal ${j.runId} has no injectAt`);
+  return { from, to: phase(j, 'restore').startedAt };
+};
+
+const inWindow = (events: SandboxEvent[], j: Journal): SandboxEvent[] => {
+  const { from, to } = drillWindow(j);
+  return events.filter((e) => e.epochMs >= from && e.epochMs < to);
+};
+
+/** When the sandbox completed a deployment of the baseline task definition after inject: exactly one such event. */
+const baselineCompletedAt = (events: SandboxEvent[], j: Journal): number => {
+  const completed = inWindow(events, j).filter(
+    (e) => e.kind === 'deployment.state' && e.rolloutState === 'COMPLETED' && e.taskDefinition === j.baseline!.taskDefinitionArn,
+  );
+  expect(completed, `baseline COMPLETED events in the drill window of ${j.runId}`).toHaveLength(1);
+  return completed[0]!.epochMs;
+};
+
+type Switch = SandboxEvent & { healthyTargets: { target: string; taskDefinitionArn: string }[] };
+
+/**
+ * When the load balancer began sending every request to the baseline, for good: the first
+ * `traffic.switch` of the final unbroken run of switches (in the drill window) whose serving set
+ * is non-empty and all on the baseline task definition. With no switch after inject, the
+ * serving set never changed and inject itself is the answer (the baseline served throughout).
+ */
+const baselineServesEverythingSince = (events: SandboxEvent[], j: Journal, targetGroup = 'demo-web'): number => {
+  const baseline = j.baseline!.taskDefinitionArn;
+  const switches = inWindow(events, j).filter((e): e is Switch => e.kind === 'traffic.switch' && e.targetGroup === targetGroup);
+  if (switches.length === 0) return drillWindow(j).from;
+  let since: number | undefined;
+  for (const s of switches) {
+    const allBaseline = s.healthyTargets.length > 0 && s.healthyTargets.every((h) => h.taskDefinitionArn === baseline);
+    since = allBaseline ? (since ?? s.epochMs) : undefined;
+  }
+  if (since === undefined) throw new Error(`the load balancer did not end the drill window of ${j.runId} serving the baseline alone: ${JSON.stringify(switches.at(-1))}`);
+  return since;
+};
+
+const measuredRecoveredAt = (j: Journal): number => {
+  const { injectAt, recoveredAt } = j.markers;
+  const ttr = j.measurements?.timeToRecoverMs;
+  expect(ttr, `timeToRecoverMs of ${j.runId}`).toBeTypeOf('number');
+  expect(recoveredAt).toBe(injectAt! + ttr!);
+  return recoveredAt!;
+};
+
+const cleanUpStages: Stage[] = [];
+afterEach(async () => {
+  await cleanUpFiredrill();
+  for (const s of cleanUpStages.splice(0)) await s.t.stop();
+});
+
+describe('every shipped scenario against one sandbox', () => {
+  let s: Stage;
+  let journals: Journal[] = [];
+  let events: SandboxEvent[] = [];
+
+  beforeAll(async () => {
+    s = await stage();
+  }, 2 * MINUTE);
+  afterAll(async () => {
+    await cleanUpFiredrill();
+    await s?.t.stop();
+  });
+
+  const journalOf = (name: string): Journal => {
+    const j = journals.find((x) => x.scenario.name === name);
+    if (!j) throw new Error(`no journal for ${name} (the all-scenarios run must have run first; it wrote ${journals.map((x) => x.scenario.name).join(', ') || 'none'})`);
+    return j;
+  };
+
+  it(
+    'every shipped scenario passes, restores, and leaves the service steady on its original task definition',
+    async () => {
+      const r = await run(s, SHIPPED.map((f) => join(SCENARIOS_DIR, f)), 19 * MINUTE);
+      journals = journalsIn(s.reportDir);
+      events = sandboxEvents(s.t.sandbox);
+      const summary = `${describeRun(r)}\n--- journals\n${journals.map((j) => `${j.scenario.name}: ${j.outcome} ${j.problems.join('; ')}`).join('\n')}`;
+      expect(r.code, summary).toBe(0);
+      expect(journals.map((j) => j.scenario.name).sort(), summary).toEqual(SHIPPED.map((f) => loadScenario(join(SCENARIOS_DIR, f)).scenario.name).sort());
+      for (const j of journals) {
+        expect({ scenario: j.scenario.name, outcome: j.outcome, exitCode: j.exitCode, restoreOk: j.restore.ok }, summary).toEqual({
+          scenario: j.scenario.name,
+          outcome: 'passed',
+          exitCode: 0,
+          restoreOk: true,
+        });
+        expect(j.verdicts.filter((v) => !v.passed), j.scenario.name).toEqual([]);
+        expect(j.baseline?.taskDefinitionArn, j.scenario.name).toBe(s.baselineArn);
+      }
+      await expectSteadyOnBaseline(s, summary);
+      const injected = journals.map((j) => j.injected!.taskDefinitionArn);
+      expect(new Set(injected).size).toBe(SHIPPED.length);
+      await expectInactive(s, injected);
+    },
+    20 * MINUTE,
+  );
+
+  /*
+   * What the measurement means (harness/analysis/measurements.ts): recoveredAt is the later of
+   * - steadySince: the first service poll of the final run of polls showing one deployment, the
+   *   baseline's, PRIMARY, COMPLETED, running = desired. A poll is stamped when DescribeServices
+   *   answered, so it is at or after the sandbox's COMPLETED and at most one poll interval (250 ms
+   *   here) plus a poll's own duration later;
+   * - probesGoodSince: the request start of the first probe of the final run of 2xx probes served
+   *   by the baseline version.
+   * Ground truth for the same two things, from the sandbox's own log:
+   * - the baseline deployment's `deployment.state` COMPLETED (the sandbox completes a deployment
+   *   only once every other task is STOPPED, which is what "alone" and "running = desired" mean);
+   * - the baseline serving every request: the load balancer's serving set became all-baseline for
+   *   good (the first `traffic.switch` of the final run of all-baseline switches). A probe sent
+   *   after that switch can only reach a baseline task, so the first good probe of the final run
+   *   is at most one probe interval after it. It may also be earlier (round robin can hand the
+   *   last probes before the switch to a baseline task), but never later than that bound.
+   * So truth = max(COMPLETED, switch) and measured is within [truth - a probe interval, truth +
+   * max(poll lag, probe interval)]; on the sandbox the switch comes first (draining tasks leave
+   * the serving set at once, and the deployment completes only after they stopped), so measured
+   * is in practice COMPLETED plus the poll lag.
+   */
+  it('bad-image-tag (circuit breaker): the measured recovery agrees with the sandbox event log within one probe interval', () => {
+    const j = journalOf('bad-image-tag');
+    const badArn = j.injected!.taskDefinitionArn;
+    // The bad release never started a task, so it never served and the baseline's COMPLETED is the whole truth.
+    expect(inWindow(events, j).filter((e) => e.kind === 'traffic.switch' && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toEqual([]);
+    expect(inWindow(events, j).some((e) => e.kind === 'deployment.rollback' && e.taskDefinition === s.baselineArn)).toBe(true);
+    const truth = baselineCompletedAt(events, j);
+    const measured = measuredRecoveredAt(j);
+    expect(Math.abs(measured - truth), `measured ${measured}, sandbox COMPLETED ${truth}`).toBeLessThanOrEqual(PROBE_INTERVAL_MS);
+  });
+
+  it('http-errors (gate, redeploy-previous): the measured recovery agrees with the sandbox event log within one probe interval', () => {
+    const j = journalOf('http-errors');
+    const badArn = j.injected!.taskDefinitionArn;
+    // The bad release did serve (that is what the gate saw), so the serving set matters here.
+    expect(inWindow(events, j).some((e) => e.kind === 'traffic.switch' && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toBe(true);
+    expect(j.markers.detectedBy).toMatch(/^gate /);
+    const completed = baselineCompletedAt(events, j);
+    const serving = baselineServesEverythingSince(events, j);
+    const truth = Math.max(completed, serving);
+    const measured = measuredRecoveredAt(j);
+    expect(Math.abs(measured - truth), `measured ${measured}, sandbox COMPLETED ${completed}, all-baseline serving since ${serving}`).toBeLessThanOrEqual(PROBE_INTERVAL_MS);
+  });
+});
+
+describe('drills that cannot pass', () => {
+  it(
+    'a recovery budget of 1 ms fails with a clear verdict and still restores',
+    async () => {
+      const s = await stage();
+      cleanUpStages.push(s);
+      const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => doc.setIn(['expectations', 'recoveryWithinSeconds'], 0.001));
+      const r = await run(s, [file], 6 * MINUTE);
+      expect(r.code, describeRun(r)).toBe(1);
+      const j = onlyJournal(s, r);
+      expect(j.scenario.file).toBe(file);
+      expect(j.outcome).toBe('failed');
+      expect(j.exitCode).toBe(1);
+      const recovery = verdict(j, 'recovery-within-budget');
+      expect(recovery.passed).toBe(false);
+      expect(recovery.summary).toContain('0.001 s');
+      expect(recovery.evidence).toMatchObject({ budgetMs: 1 });
+      expect(j.restore.ok, j.restore.state).toBe(true);
+      expect(phase(j, 'restore').outcome).toBe('ok');
+      await expectSteadyOnBaseline(s, describeRun(r));
+      await expectInactive(s, [j.injected!.taskDefinitionArn]);
+    },
+    8 * MINUTE,
+  );
+
+  it(
+    'a rollback path that does nothing fails the recovery verdict, and restore puts the baseline back',
+    async () => {
+      const s = await stage();
+      cleanUpStages.push(s);
+      const file = scenarioCopy(s.dir, 'http-errors.yaml', (doc) => {
+        doc.setIn(['rollback'], doc.createNode({ path: 'command', command: 'true' }));
+        doc.setIn(['expectations', 'recoveryWithinSeconds'], 20);
+      });
+      const r = await run(s, [file], 6 * MINUTE);
+      expect(r.code, describeRun(r)).toBe(1);
+      const j = onlyJournal(s, r);
+      expect(j.outcome).toBe('failed');
+      expect(j.rollbackPath).toBe('command');
+      // The gate did fire and the "rollback" ran: it is the path that failed, not the detection.
+      expect(j.markers.detectedBy).toMatch(/^gate /);
+      expect(j.timeline.some((o) => o.source === 'action' && o.action === 'rollback-command')).toBe(true);
+      const recovery = verdict(j, 'recovery-within-budget');
+      expect(recovery.passed).toBe(false);
+      expect(recovery.summary).toContain('20 s');
+      expect(j.restore.ok, j.restore.state).toBe(true);
+      const badArn = j.injected!.taskDefinitionArn;
+      expect(j.restore.actions).toContain(`UpdateService taskDefinition=${s.baselineArn}`);
+      expect(j.restore.actions).toContain(`DeregisterTaskDefinition ${badArn}`);
+      await expectSteadyOnBaseline(s, describeRun(r));
+      await expectInactive(s, [badArn]);
+    },
+    8 * MINUTE,
+  );
+});
+
+describe('interrupting a drill', () => {
+  it(
+    'Ctrl-C while the drill waits in gate restores the baseline and still writes the journal',
+    async () => {
+      const s = await stage();
+      cleanUpStages.push(s);
+      // A gate that cannot fire (an error rate cannot exceed 1): the drill sits in gate with the bad release live.
+      const file = scenarioCopy(s.dir, 'http-errors.yaml', (doc) => {
+        doc.setIn(['gate', 'signals', 0, 'threshold'], 1);
+        doc.setIn(['expectations', 'recoveryWithinSeconds'], 600);
+      });
+      const started = Date.now();
+      const cli = startFiredrill(['run', file, '--env', s.envFile, '--report-dir', s.reportDir]);
+      await waitForStdout(cli, /^\s+\d+\.\ds {2}gate: waiting for /m, 3 * MINUTE);
+      // And the bad release is really serving, so there is something to restore.
+      const bad = await waitFor(
+        () => {
+          const badSwitch = sandboxEvents(s.t.sandbox).find(
+            (e): e is Switch => e.kind === 'traffic.switch' && e.epochMs >= started && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn !== s.baselineArn),
+          );
+          if (cli.exit) throw new Error(`firedrill exited early\n${describeRun({ ...cli.exit, stdout: cli.stdout(), stderr: cli.stderr() })}`);
+          return badSwitch?.healthyTargets.find((h) => h.taskDefinitionArn !== s.baselineArn)?.taskDefinitionArn;
+        },
+        2 * MINUTE,
+        'the bad release to serve',
+      );
+      expect(cli.exit).toBeUndefined();
+
+      process.kill(cli.child.pid!, 'SIGINT');
+      const exit = await waitFor(() => cli.exit, 4 * MINUTE, 'firedrill to exit after SIGINT');
+      const output = describeRun({ ...exit, stdout: cli.stdout(), stderr: cli.stderr() });
+      expect(exit, output).toEqual({ code: 1, signal: null });
+      expect(cli.stderr()).toContain('SIGINT: stopping the drill');
+
+      const j = onlyJournal(s, { ...exit, stdout: cli.stdout(), stderr: cli.stderr(), ms: 0 });
+      expect(j.outcome, output).toBe('interrupted');
+      expect(j.exitCode).toBe(1);
+      expect(j.injected!.taskDefinitionArn).toBe(bad);
+      expect(phase(j, 'gate').outcome).toBe('interrupted');
+      const restore = phase(j, 'restore');
+      expect(restore.outcome, restore.detail).toBe('ok');
+      expect(restore.endedAt).toBeTypeOf('number');
+      expect(j.restore.ok, j.restore.state).toBe(true);
+      expect(j.restore.actions).toEqual([`UpdateService taskDefinition=${s.baselineArn}`, `DeregisterTaskDefinition ${bad}`]);
+      expect(j.phases.map((p) => p.phase)).not.toContain('rollback');
+      await expectSteadyOnBaseline(s, output);
+      await expectInactive(s, [bad]);
+    },
+    8 * MINUTE,
+  );
+});
+
+describe('drills that must touch nothing', () => {
+  it(
+    'an unhealthy baseline exits 3 and makes no change to the service',
+    async () => {
+      const s = await stage();
+      cleanUpStages.push(s);
+      const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => {
+        doc.setIn(['smoke'], doc.createNode({ http: [{ name: 'a teapot', path: '/api/version', status: 418 }] }));
+      });
+      const started = Date.now();
+      const r = await run(s, [file], 4 * MINUTE);
+      expect(r.code, describeRun(r)).toBe(3);
+      const j = onlyJournal(s, r);
+      expect(j.outcome).toBe('unhealthy-baseline');
+      expect(j.exitCode).toBe(3);
+      expect(j.problems.join('\n')).toMatch(/smoke checks failed before anything was touched: a teapot/);
+      expect(j.restore).toEqual({ ok: true, state: 'nothing was touched', actions: [] });
+      expect(j.markers.injectAt).toBeUndefined();
+
+      const after = sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= started);
+      const calls = after.filter((e) => e.kind === 'api.call');
+      expect(calls.length).toBeGreaterThan(0); // it did look
+      expect(calls.filter(isMutating)).toEqual([]);
+      const svc = await expectSteadyOnBaseline(s, describeRun(r));
+      expect(svc.deployments![0]!.id).toBe(s.baselineDeploymentId);
+    },
+    6 * MINUTE,
+  );
+
+  it(
+    'a scenario with an unknown field exits 2 naming file:line:column, writes no journal and calls nothing',
+    async () => {
+      const s = await stage();
+      cleanUpStages.push(s);
+      const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => doc.setIn(['expectations', 'recoveryWithinSecnds'], 60));
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const line = lines.findIndex((l) => l.startsWith('  recoveryWithinSecnds:')) + 1;
+      expect(line).toBeGreaterThan(0);
+      const started = Date.now();
+      const r = await run(s, [file], 2 * MINUTE);
+      expect(r.code, describeRun(r)).toBe(2);
+      expect(r.stderr).toContain(`firedrill: ${file}:${line}:3: expectations.recoveryWithinSecnds: unknown field`);
+      expect(r.stderr.split('\n').filter((l) => /^\s+at /.test(l))).toEqual([]);
+      expect(journalsIn(s.reportDir)).toEqual([]);
+      expect(sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= started && e.kind === 'api.call')).toEqual([]);
+      const svc = await service(s.t.ecs, CLUSTER, SERVICE);
+      expect(svc.deployments!.map((d) => d.id)).toEqual([s.baselineDeploymentId]);
+    },
+    3 * MINUTE,
+  );
+});
