@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../lib/yaml-config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { metricsCommand } from './commands/metrics.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
@@ -22,6 +23,7 @@ Commands:
   run [SCENARIO...] Run rollback drills (default: every scenario in scenarios/ on the sandbox)
   plan SCENARIO     Print what a drill would do and the release diff; touches nothing
   validate --candidate TAG  Pre-release validation of a tag (5-minute budget by default)
+  metrics [--window 30d]    Drill metrics over the run history, alert thresholds, Prometheus/EMF export
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
 
@@ -59,6 +61,8 @@ const main = async (argv: string[]): Promise<number> => {
       return demoCommand(rest);
     case 'validate':
       return validateCommand(rest);
+    case 'metrics':
+      return metricsCommand(rest);
     default:
       throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
   }

@@ -8,6 +8,7 @@ import { summarizeJournal } from '../../run/summary.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
+import { historyFileFor, recordHistory } from './metrics.ts';
 
 export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
 
@@ -46,6 +47,7 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
   if (journals.length === 0) {
     throw new UserError(`no drill wrote a journal (Playwright exited with ${result.playwrightExitCode}); see the output above`, ExitCode.drillFailed);
   }
+  recordHistory(journals, { historyFile: historyFileFor({ reportDir: plan.reportDir }) });
   process.stdout.write('\n');
   for (const journal of journals) process.stdout.write(`${summarizeJournal(journal)}\n  journal: ${resolve(plan.reportDir, journal.runId, 'journal.json')}\n\n`);
   const missing = plan.scenarioFiles.length - journals.length;

@@ -6,6 +6,7 @@ import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '
 import { ecsClient } from '../../ecs/client.ts';
 import { validateCandidate } from '../../run/validate.ts';
 import { parse } from '../args.ts';
+import { historyFileFor, recordValidationHistory } from './metrics.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
 
 const VALIDATE_USAGE = `Usage: firedrill validate --candidate TAG [--env NAME|FILE] [--service KEY]
@@ -98,6 +99,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
     mkdirSync(reportDir, { recursive: true });
     const file = join(reportDir, `validation-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    recordValidationHistory(report, { historyFile: historyFileFor({ reportDir }), environment: env.name, at: started });
     process.stdout.write(
       `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
         `${report.withinBudget ? '' : ` (over the ${budgetMs / 1000} s budget)`}\n  report: ${file}\n`,
