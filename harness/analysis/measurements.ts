@@ -92,7 +92,7 @@ const badDeployment = (o: ServiceObservation, m: Markers): DeploymentSnapshot | 
   o.deployments.find((d) => d.taskDefinition === m.badTaskDefinition);
 
 const rollbackStart = (w: Window, m: Markers): Signal<'firedrill' | 'ecs'> | undefined => {
-  const triggered = w.actions.find((a) => a.action === 'rollback-triggered');
+  const triggered = w.actions.find((a) => a.action === 'rollback-triggered' || a.action === 'rollback-command');
   // The baseline PRIMARY "again": only once the bad deployment has shown up, because a poll
   // taken just after inject may still show the baseline PRIMARY before the update took effect.
   const firstBad = w.services.findIndex((o) => badDeployment(o, m));

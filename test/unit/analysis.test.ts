@@ -84,6 +84,19 @@ describe('measurements', () => {
     expect(measure(withoutEvent, markers({ badVersion: 'v9.9.9' })).badDeploymentEnd).toBe('replaced');
   });
 
+  it("the team's rollback command counts as firedrill starting the rollback", () => {
+    const timeline = new TimelineBuilder()
+      .services(0, INJECT, 500, steadyBaseline)
+      .action(INJECT, 'update-service')
+      .action(INJECT + 4_200, 'rollback-command', { exitCode: 0 })
+      .services(INJECT + 500, 30_000, 500, steadyBaseline)
+      .probes(0, 30_000, 500)
+      .build();
+    const m = measure(timeline, markers({ badVersion: 'v1.1.0' }));
+    expect(m.timeToRollbackStartMs).toBe(4_200);
+    expect(m.rollbackStartedBy?.source).toBe('firedrill');
+  });
+
   it('a bad release that served some probes before a gate-triggered redeploy: share and failures counted exactly', () => {
     const timeline = new TimelineBuilder()
       .services(0, INJECT, 500, steadyBaseline)

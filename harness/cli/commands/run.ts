@@ -9,6 +9,7 @@ import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
 import { historyFileFor, recordHistory } from './metrics.ts';
+import { writeReports } from '../../report/write-reports.ts';
 
 export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
 
@@ -48,10 +49,12 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
     throw new UserError(`no drill wrote a journal (Playwright exited with ${result.playwrightExitCode}); see the output above`, ExitCode.drillFailed);
   }
   recordHistory(journals, { historyFile: historyFileFor({ reportDir: plan.reportDir }) });
+  const reports = writeReports(journals, plan.reportDir);
   process.stdout.write('\n');
   for (const journal of journals) process.stdout.write(`${summarizeJournal(journal)}\n  journal: ${resolve(plan.reportDir, journal.runId, 'journal.json')}\n\n`);
   const missing = plan.scenarioFiles.length - journals.length;
   if (missing > 0) process.stdout.write(`firedrill: ${missing} scenario(s) wrote no journal\n`);
+  process.stdout.write(`firedrill: reports: ${resolve(plan.reportDir, 'summary.md')}, ${resolve(plan.reportDir, 'junit.xml')}, and a timeline.svg beside each journal (${reports.files.length} files)\n`);
   const outcome = worstOutcome(journals.map((j) => j.outcome));
   return missing > 0 && outcome === 'passed' ? ExitCode.drillFailed : exitCodeOf(outcome);
 };
