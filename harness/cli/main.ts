@@ -9,6 +9,7 @@ import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { validateCommand } from './commands/validate.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { ExitCode, UserError } from './errors.ts';
 
 const version = (): string =>
@@ -24,6 +25,7 @@ Commands:
   plan SCENARIO     Print what a drill would do and the release diff; touches nothing
   validate --candidate TAG  Pre-release validation of a tag (5-minute budget by default)
   metrics [--window 30d]    Drill metrics over the run history, alert thresholds, Prometheus/EMF export
+  verify BUNDLE             Check a run's evidence bundle against its manifest.json
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
 
@@ -63,6 +65,8 @@ const main = async (argv: string[]): Promise<number> => {
       return validateCommand(rest);
     case 'metrics':
       return metricsCommand(rest);
+    case 'verify':
+      return verifyCommand(rest);
     default:
       throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
   }

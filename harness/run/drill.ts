@@ -28,6 +28,8 @@ import { selectRollbackPath } from '../rollback/paths.ts';
 import { runSmoke } from '../smoke/run-smoke.ts';
 import type { SmokeResult } from '../smoke/results.ts';
 import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from './journal.ts';
+import { redactJournal, secretsInEnvironment } from '../evidence/redact-journal.ts';
+import { writeManifest } from '../evidence/manifest.ts';
 import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
 import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
 import { tagOf } from './image-tag.ts';
@@ -160,8 +162,11 @@ class DrillRun {
       this.journal.problems.push(`report: ${error instanceof Error ? error.message : String(error)}`);
     });
     this.journal.endedAt = this.clock.now();
-    writeJournal(this.path, this.journal);
-    return this.journal;
+    // Only the redacted journal leaves this object: on disk, to Playwright, to every report.
+    const written = redactJournal(this.journal, secretsInEnvironment());
+    writeJournal(this.path, written);
+    writeManifest(join(this.options.reportDir, written.runId), { journal: written });
+    return written;
   }
 
   private outcomeOf(error: unknown): Outcome {

@@ -10,6 +10,7 @@ import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
 import { historyFileFor, recordHistory } from './metrics.ts';
 import { writeReports } from '../../report/write-reports.ts';
+import { writeManifest } from '../../evidence/manifest.ts';
 
 export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
 
@@ -50,6 +51,8 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
   }
   recordHistory(journals, { historyFile: historyFileFor({ reportDir: plan.reportDir }) });
   const reports = writeReports(journals, plan.reportDir);
+  // The reports added files to each run's bundle: the manifest is rewritten last so `verify` covers them.
+  for (const journal of journals) writeManifest(resolve(plan.reportDir, journal.runId), { journal });
   process.stdout.write('\n');
   for (const journal of journals) process.stdout.write(`${summarizeJournal(journal)}\n  journal: ${resolve(plan.reportDir, journal.runId, 'journal.json')}\n\n`);
   const missing = plan.scenarioFiles.length - journals.length;
