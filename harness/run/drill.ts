@@ -23,6 +23,7 @@ import { startServicePoller } from '../observe/service-poller.ts';
 import { Timeline, type ActionObservation, type Phase, type ServiceObservation } from '../observe/timeline.ts';
 import { diffTaskDefinitions, redactDiff } from '../releases/diff.ts';
 import { mutateRelease, MutationError, type MutatedRelease } from '../releases/mutators.ts';
+import { effectiveTag, parseImageRef } from '../releases/image-ref.ts';
 import { toRegisterInput } from '../releases/task-definition.ts';
 import { selectRollbackPath } from '../rollback/paths.ts';
 import { runSmoke } from '../smoke/run-smoke.ts';
@@ -32,7 +33,6 @@ import { redactJournal, secretsInEnvironment } from '../evidence/redact-journal.
 import { writeManifest } from '../evidence/manifest.ts';
 import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
 import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
-import { tagOf } from './image-tag.ts';
 
 export interface Clock {
   now(): number;
@@ -193,7 +193,8 @@ class DrillRun {
     this.mutated = mutateRelease(baselineInput, this.scenario.release, { runId: this.journal.runId });
     const container = described.taskDefinition.containerDefinitions?.find((c) => c.essential !== false) ?? described.taskDefinition.containerDefinitions?.[0];
     const image = container?.image ?? '';
-    this.journal.baseline = { taskDefinitionArn: baselineArn, image, tag: tagOf(image), version: tagOf(image) };
+    const tag = image ? effectiveTag(parseImageRef(image)) : undefined;
+    this.journal.baseline = { taskDefinitionArn: baselineArn, image, tag, version: tag };
     this.journal.injected = {
       taskDefinitionArn: '',
       image: this.mutated.image,
@@ -209,7 +210,7 @@ class DrillRun {
       endpoint: this.env.endpoint ?? '',
       baselineTaskDefinition: baselineArn,
       baselineImage: image,
-      baselineTag: tagOf(image) ?? '',
+      baselineTag: tag ?? '',
       image: this.mutated.image,
       badTag: this.mutated.tag ?? '',
     };
