@@ -2,9 +2,10 @@
 // drill changes a shared service; running two at once or retrying one would corrupt the
 // evidence). `firedrill run` drives this same config.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type ReporterDescription } from '@playwright/test';
 
 // The SDK's notice that releases after January 2027 need Node 22 says nothing about this pinned install.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -19,9 +20,45 @@ const environmentFiles = explicit
         .map((f) => join(environmentsDir, f))
     : [];
 
-const reporter = process.env['FIREDRILL_REPORTER']
-  ? [[process.env['FIREDRILL_REPORTER']] as [string]]
-  : [['list'] as [string]];
+const reportDir = process.env['FIREDRILL_REPORT_DIR'] ?? join(import.meta.dirname, 'reports');
+
+const gitRevision = (): string => {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};
+const firedrillVersion = (JSON.parse(readFileSync(join(import.meta.dirname, 'package.json'), 'utf8')) as { version: string }).version;
+
+// Categories match the failure message, which is summarizeJournal(journal) (harness/run/summary.ts).
+const allure: ReporterDescription = [
+  'allure-playwright',
+  {
+    resultsDir: join(reportDir, 'allure-results'),
+    environmentInfo: {
+      'firedrill version': firedrillVersion,
+      'git revision': gitRevision(),
+      ...(process.env['FIREDRILL_ENV_NAME'] ? { environment: process.env['FIREDRILL_ENV_NAME'] } : {}),
+      ...(process.env['FIREDRILL_ENV_FILE'] ? { 'environment file': process.env['FIREDRILL_ENV_FILE'] } : {}),
+      node: process.version,
+    },
+    categories: [
+      // The failure message is summarizeJournal's text, several lines, PASS lines included: match
+      // only the failing line, across line breaks.
+      { name: 'restore failed', messageRegex: '[\\s\\S]*RESTORE FAILED[\\s\\S]*' },
+      { name: 'environment unhealthy before the drill', messageRegex: '[\\s\\S]*UNHEALTHY-BASELINE[\\s\\S]*' },
+      { name: 'rollback too slow', messageRegex: '[\\s\\S]*FAIL recovery-within-budget[\\s\\S]*' },
+      { name: 'gate let the bad release through', messageRegex: '[\\s\\S]*FAIL (bad-release-never-completes|bad-traffic-share)[\\s\\S]*' },
+      { name: 'smoke failed after rollback', messageRegex: '[\\s\\S]*smoke FAILED[\\s\\S]*' },
+    ],
+  },
+];
+
+const reporter: ReporterDescription[] = [
+  process.env['FIREDRILL_REPORTER'] ? [process.env['FIREDRILL_REPORTER']] : ['list'],
+  allure,
+];
 
 export default defineConfig({
   testDir: join(import.meta.dirname, 'drills'),
@@ -32,7 +69,7 @@ export default defineConfig({
   // A drill has its own budgets (recovery 10 min, restore, the whole drill); this only stops a runaway.
   timeout: 45 * 60_000,
   reporter,
-  outputDir: join(process.env['FIREDRILL_REPORT_DIR'] ?? join(import.meta.dirname, 'reports'), 'test-results'),
+  outputDir: join(reportDir, 'test-results'),
   projects: environmentFiles.map((file) => ({
     name: process.env['FIREDRILL_ENV_NAME'] ?? basename(file, '.yaml'),
     metadata: { environmentFile: file },

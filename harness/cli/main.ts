@@ -6,6 +6,7 @@ import { ConfigError } from '../../lib/yaml-config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { planCommand } from './commands/plan.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -25,6 +26,7 @@ Commands:
   plan SCENARIO     Print what a drill would do and the release diff; touches nothing
   validate --candidate TAG  Pre-release validation of a tag (5-minute budget by default)
   metrics [--window 30d]    Drill metrics over the run history, alert thresholds, Prometheus/EMF export
+  report [--open]           Generate the HTML report (Allure Report 3) from the Allure results
   verify BUNDLE             Check a run's evidence bundle against its manifest.json
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
@@ -67,6 +69,8 @@ const main = async (argv: string[]): Promise<number> => {
       return metricsCommand(rest);
     case 'verify':
       return verifyCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     default:
       throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
   }

@@ -1,0 +1,76 @@
+// What the drill spec attaches to its Allure result, as text: the ECS service events, the
+// stopped tasks' reasons, the probe series (CSV), the diff, and the environment parameters.
+// Pure functions of the journal, like the other reports.
+
+import { formatDiff } from '../releases/diff.ts';
+import type { ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
+import type { Journal } from '../run/journal.ts';
+
+const iso = (t: number | undefined): string => (t === undefined ? '-' : new Date(t).toISOString());
+
+const serviceObservations = (j: Journal): ServiceObservation[] =>
+  j.timeline.filter((o): o is ServiceObservation => o.source === 'service');
+
+/** Every ECS service event the drill saw, oldest first, one a line. */
+export const serviceEventsText = (j: Journal): string => {
+  const seen = new Set<string>();
+  const events = serviceObservations(j)
+    .flatMap((o) => o.newEvents)
+    .filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)))
+    .sort((a, b) => a.createdAt - b.createdAt);
+  return events.length === 0 ? '(no service events)\n' : events.map((e) => `${iso(e.createdAt)} ${e.message}`).join('\n') + '\n';
+};
+
+/** Every task that stopped during the drill, with its stop code, reason and exit codes. */
+export const stoppedTasksText = (j: Journal): string => {
+  const tasks = serviceObservations(j).flatMap((o) => o.newStoppedTasks);
+  if (tasks.length === 0) return '(no stopped tasks)\n';
+  return (
+    tasks
+      .map((t) => {
+        const exits = Object.entries(t.exitCodes)
+          .map(([c, code]) => `${c}=${code ?? '-'}`)
+          .join(', ');
+        return `${iso(t.stoppedAt)} ${t.taskArn} (${t.taskDefinitionArn}) ${t.stopCode ?? '-'}: ${t.stoppedReason ?? '(no reason)'}${exits ? ` [exit ${exits}]` : ''}`;
+      })
+      .join('\n') + '\n'
+  );
+};
+
+const csvField = (value: string | number | boolean | undefined): string => {
+  if (value === undefined) return '';
+  const s = String(value);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export const PROBE_CSV_HEADER = 't_ms_from_inject,ok,status,version,latency_ms,error';
+
+/** The probe series; times are relative to the injection (or to the drill's start when nothing was injected). */
+export const probeSeriesCsv = (j: Journal): string => {
+  const zero = j.markers.injectAt ?? j.startedAt;
+  const rows = j.timeline
+    .filter((o): o is ProbeObservation => o.source === 'probe')
+    .map((p) => [p.t - zero, p.ok, p.status, p.version, Math.round(p.latencyMs), p.error].map(csvField).join(','));
+  return [PROBE_CSV_HEADER, ...rows].join('\n') + '\n';
+};
+
+/** The diff between the baseline and the injected task definition, redacted. */
+export const diffText = (j: Journal): string => (j.injected ? formatDiff(j.injected.diff) || '(no differences)' : '(nothing injected)') + '\n';
+
+/** Smoke screenshots, baseline first. */
+export const smokeScreenshots = (j: Journal): Array<{ name: string; path: string; contentType: string }> =>
+  (['baseline', 'afterRecovery'] as const).flatMap((when) =>
+    j.smoke[when].flatMap((r) =>
+      r.attachments.filter((a) => a.contentType === 'image/png' || a.path.endsWith('.png')).map((a) => ({ name: `smoke ${when}: ${r.name} ${a.name}`, path: a.path, contentType: 'image/png' })),
+    ),
+  );
+
+/** Environment parameters shown on the result. */
+export const environmentParameters = (j: Journal): Array<[string, string]> => [
+  ['environment', j.environment.name],
+  ['endpoint or region', j.environment.endpoint ?? j.environment.region],
+  ['cluster', j.environment.cluster],
+  ['service', j.environment.service],
+  ['baseline release', j.baseline ? `${j.baseline.tag ?? j.baseline.image} (${j.baseline.taskDefinitionArn})` : '-'],
+  ['injected release', j.injected ? `${j.injected.summary} (${j.injected.taskDefinitionArn})` : '-'],
+];
