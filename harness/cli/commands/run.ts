@@ -10,6 +10,7 @@ import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
 import { historyFileFor, recordHistory } from './metrics.ts';
 import { writeReports } from '../../report/write-reports.ts';
+import { generateAllureHtml } from '../../report/allure-html.ts';
 import { writeManifest } from '../../evidence/manifest.ts';
 
 export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
@@ -58,6 +59,10 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
   const missing = plan.scenarioFiles.length - journals.length;
   if (missing > 0) process.stdout.write(`firedrill: ${missing} scenario(s) wrote no journal\n`);
   process.stdout.write(`firedrill: reports: ${resolve(plan.reportDir, 'summary.md')}, ${resolve(plan.reportDir, 'junit.xml')}, and a timeline.svg beside each journal (${reports.files.length} files)\n`);
+  // The HTML report is a convenience on top of the evidence: a failure to build it is reported, never fatal.
+  await generateAllureHtml(resolve(plan.reportDir, 'allure-results'), resolve(plan.reportDir, 'allure-report'))
+    .then((html) => process.stdout.write(`firedrill: HTML report: ${html.index}\n`))
+    .catch((error: unknown) => process.stderr.write(`firedrill: the Allure HTML report could not be built: ${error instanceof Error ? error.message : String(error)}\n`));
   const outcome = worstOutcome(journals.map((j) => j.outcome));
   return missing > 0 && outcome === 'passed' ? ExitCode.drillFailed : exitCodeOf(outcome);
 };
