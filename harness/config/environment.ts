@@ -2,7 +2,19 @@
 
 import { z } from 'zod';
 
-export const environmentSchema = z.strictObject({
+/**
+ * How much of a service a drill may affect: the tasks the bad release may replace or take out of
+ * service in the worst case (see harness/safety/blast-radius.ts). Either bound, or both.
+ */
+export const blastRadiusSchema = z.strictObject({
+  maxTasks: z.number().int().min(0).optional(),
+  /** 0..100, of the service's desired count. */
+  maxPercent: z.number().min(0).max(100).optional(),
+});
+export type BlastRadius = z.infer<typeof blastRadiusSchema>;
+
+export const environmentSchema = z
+  .strictObject({
   name: z.string().min(1),
   kind: z.enum(['sandbox', 'staging', 'production']),
   /** ECS endpoint override: the sandbox or LocalStack. Absent means the real AWS endpoint. */
@@ -33,16 +45,35 @@ export const environmentSchema = z.strictObject({
     })
     .prefault({}),
   poll: z.strictObject({ intervalMs: z.number().int().min(50).default(500) }).prefault({}),
+  /**
+   * Every phase has a deadline; past it the drill stops and restores. Restore has its own, so no
+   * deadline ever cuts a restore short.
+   */
   timeouts: z
     .strictObject({
-      /** Baseline checks, including waiting for a steady service. */
+      /** Reading the service and the baseline task definition, the guards and the lock. */
+      preflightSeconds: z.number().positive().default(60),
+      /** Baseline checks, including waiting for a steady service and the smoke checks. */
       baselineSeconds: z.number().positive().default(120),
+      /** Registering the bad release and shipping it (a deploy command has its own timeoutSeconds too). */
+      injectSeconds: z.number().positive().default(300),
+      /**
+       * The rollback budget: detection, rollback and recovery together, from inject. A scenario's
+       * expectations.recoveryWithinSeconds is the pass mark; this is the hard stop above it.
+       */
+      recoverySeconds: z.number().positive().default(600),
+      /** Smoke checks after recovery. */
+      smokeSeconds: z.number().positive().default(120),
       /** Restore: back to the baseline task definition and steady. */
       restoreSeconds: z.number().positive().default(600),
-      /** The whole drill. */
+      /** Writing the journal and the reports of one drill. */
+      reportSeconds: z.number().positive().default(60),
+      /** The whole drill before restore; restore then has restoreSeconds of its own. */
       drillSeconds: z.number().positive().default(1800),
     })
     .prefault({}),
+  /** Caps what a drill may affect in this environment; scenarios may cap lower, never higher. */
+  blastRadius: blastRadiusSchema.optional(),
   /** For kind sandbox: start an embedded sandbox and deploy the demo service when nothing answers at the endpoint. */
   sandbox: z
     .strictObject({
@@ -50,5 +81,10 @@ export const environmentSchema = z.strictObject({
       config: z.string().optional(),
     })
     .optional(),
-});
+})
+  // A real account must be named: a drill that cannot check where it is must not run there.
+  .refine((e) => e.kind === 'sandbox' || e.allowedAccountIds.length > 0, {
+    path: ['kind'],
+    message: 'a staging or production environment needs allowedAccountIds: the AWS account ids drills may touch (checked with STS GetCallerIdentity)',
+  });
 export type Environment = z.infer<typeof environmentSchema>;

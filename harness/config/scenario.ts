@@ -3,6 +3,7 @@
 // default where a sensible one exists.
 
 import { z } from 'zod';
+import { blastRadiusSchema } from './environment.ts';
 
 const seconds = z.number().positive();
 
@@ -188,6 +189,7 @@ export type SmokeSpec = z.infer<typeof smokeSchema>;
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens'),
   description: z.string().min(1),
+  /** Free labels; `production` allows the scenario in a production environment (with --allow-production). */
   tags: z.array(z.string().min(1)).default([]),
   /** The service, by its name in the environment file. */
   target: z.strictObject({ service: z.string().min(1) }),
@@ -197,5 +199,7 @@ export const scenarioSchema = z.strictObject({
   gate: z.strictObject({ signals: z.array(gateSignalSchema).default([]) }).prefault({}),
   expectations: expectationsSchema,
   smoke: smokeSchema,
+  /** Caps what this drill may affect; the stricter of this and the environment's cap applies. */
+  blastRadius: blastRadiusSchema.optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
