@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, configErrorAt, parseYaml } from '../../lib/yaml-config.ts';
+import { ConfigError, configErrorAt, decodeConfig, parseYaml } from '../../lib/yaml-config.ts';
 import { environmentSchema, type Environment } from './environment.ts';
 import { scenarioSchema, type GateSignal, type ReleaseKind, type Scenario } from './scenario.ts';
 
@@ -40,7 +40,7 @@ const readConfig = (file: string, what: string): { text: string; hash: string } 
           : `cannot read the ${what} file (${code ?? String(error)})`;
     throw new ConfigError(file, undefined, undefined, undefined, detail);
   }
-  return { text: bytes.toString('utf8'), hash: createHash('sha256').update(bytes).digest('hex') };
+  return { text: decodeConfig(bytes, file), hash: createHash('sha256').update(bytes).digest('hex') };
 };
 
 /**
@@ -80,14 +80,22 @@ const checkSmokeSpecs = (scenario: Scenario, text: string, file: string): void =
   });
 };
 
+/** A scenario file's text, checked as loadScenario checks it; `file` names it in errors and anchors its smoke specs. */
+export const scenarioFromText = (text: string, file: string): Scenario => {
+  const scenario = parseYaml(text, file, scenarioSchema);
+  checkScenario(scenario, text, file);
+  checkSmokeSpecs(scenario, text, file);
+  return scenario;
+};
+
 export const loadScenario = (file: string): LoadedScenario => {
   const absolute = resolve(file);
   const { text, hash } = readConfig(absolute, 'scenario');
-  const scenario = parseYaml(text, absolute, scenarioSchema);
-  checkScenario(scenario, text, absolute);
-  checkSmokeSpecs(scenario, text, absolute);
-  return { scenario, file: absolute, hash, text };
+  return { scenario: scenarioFromText(text, absolute), file: absolute, hash, text };
 };
+
+/** An environment file's text, checked as loadEnvironment checks it. */
+export const environmentFromText = (text: string, file: string): Environment => parseYaml(text, file, environmentSchema);
 
 const yamlFile = /\.ya?ml$/;
 const bareName = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
@@ -104,7 +112,7 @@ export const loadEnvironment = (nameOrFile: string, options: { cwd?: string } = 
     throw new ConfigError(file, undefined, undefined, undefined, `no environment named "${nameOrFile}": create this file, or pass ${choices}`);
   }
   const { text, hash } = readConfig(file, 'environment');
-  return { environment: parseYaml(text, file, environmentSchema), file, hash };
+  return { environment: environmentFromText(text, file), file, hash };
 };
 
 /** The scenario must target a service the environment names; the error points at target.service. */

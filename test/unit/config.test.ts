@@ -263,3 +263,94 @@ describe('shipped scenarios and environments', () => {
     expect(covered((s) => s.rollback.path)).toEqual(new Set(rollbackSchema.options.map((o) => o.shape.path.value)));
   });
 });
+
+// Each input below is the minimal form of a file the fuzzer (config-fuzz.test.ts) found crashing
+// the loader or refused without a usable message.
+describe('bad input found by fuzzing is refused with a position', () => {
+  const scenarioText = (extra: string) => `name: fuzzed\ndescription: d\ntarget: { service: demo }\nrelease: { kind: crash-on-start }\nrollback: { path: circuit-breaker }\n${extra}`;
+
+  it('an empty or comment-only file points at its start', () => {
+    for (const text of ['', '# nothing yet\n']) {
+      const file = write(text);
+      expect(errorOf(() => loadScenario(file)).message).toBe(`${file}:1:1: name: required, but missing (expected string)`);
+    }
+  });
+
+  it('an alias bomb is refused at once, not expanded', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    const file = write(levels.join('\n') + '\n');
+    const started = performance.now();
+    const error = errorOf(() => loadScenario(file));
+    expect(error.message).toMatch(new RegExp(`^${file}:\\d+:\\d+: too large: its aliases expand it to more than 100000 values \\(an alias bomb\\?\\)`));
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('an alias without its anchor, or inside it, points at the alias', () => {
+    const unresolved = write('name: *nope\n');
+    expect(errorOf(() => loadScenario(unresolved)).message).toBe(`${unresolved}:1:7: alias *nope has no anchor &nope before it`);
+    const cyclic = write(scenarioText('tags: &t [*t]\n'));
+    expect(errorOf(() => loadScenario(cyclic)).message).toBe(`${cyclic}:6:11: alias *t is inside the value it refers to (&t): a value cannot contain itself`);
+  });
+
+  it('a value reached through an alias is wrong, not missing', () => {
+    const file = write(environmentYaml.replace('services:', 'x: &x { url: 3 }\nservices:').replace('demo: { url: "http://127.0.0.1:4600" }', 'demo: *x'));
+    expect(errorOf(() => loadEnvironment(file)).message).toBe(`${file}:7:9: services.demo.url: Invalid input: expected string, received number`);
+  });
+
+  it('a merge key is a plain key whatever the %YAML directive says', () => {
+    const file = write(`%YAML 1.1\n---\n${scenarioText('<<: 1\n')}`);
+    expect(errorOf(() => loadScenario(file)).message).toBe(`${file}:8:1: <<: unknown field: check its spelling, or remove it`);
+  });
+
+  it('a list or mapping as a key is refused at the key', () => {
+    const file = write('? [a, b]\n: c\n');
+    expect(errorOf(() => loadScenario(file)).message).toBe(`${file}:1:3: a key must be a plain name, not a list or mapping`);
+  });
+
+  it('nesting too deep for the parser says so', () => {
+    const file = write(`name: ${'['.repeat(2_000)}${']'.repeat(2_000)}\n`);
+    expect(errorOf(() => loadScenario(file)).message).toMatch(new RegExp(`^${file}:1:\\d+: nested (too deeply to read|more than 64 levels deep)`));
+    const parsed = write(`name: ${'['.repeat(70)}${']'.repeat(70)}\n`);
+    expect(errorOf(() => loadScenario(parsed)).message).toBe(`${parsed}:1:70: nested more than 64 levels deep: a firedrill file needs a few levels at most`);
+  });
+
+  it('control characters and a byte order mark inside the file are refused', () => {
+    const nul = write(scenarioText('tags: [a\0b]\n'));
+    expect(errorOf(() => loadScenario(nul)).message).toBe(
+      `${nul}:6:9: character U+0000 is not allowed in YAML: remove it, or write it as an escape in a double-quoted string`,
+    );
+    const bom = write(scenarioText('\uFEFFtags: []\n'));
+    expect(errorOf(() => loadScenario(bom)).message).toBe(`${bom}:6:1: a byte order mark (U+FEFF) inside the file: remove it`);
+  });
+
+  it('bytes that are not UTF-8 are refused at the first one, not read as replacement characters', () => {
+    const file = join(dir, `file-${++written}.yaml`);
+    writeFileSync(file, Buffer.concat([Buffer.from(scenarioText('tags: [caf')), Buffer.from([0xe9]), Buffer.from(']\n')]));
+    expect(errorOf(() => loadScenario(file)).message).toBe(`${file}:6:11: not UTF-8: byte 0xE9 here is not text; save the file as UTF-8`);
+  });
+
+  it('a byte order mark at the start is fine and does not shift columns', () => {
+    const file = join(dir, `file-${++written}.yaml`);
+    writeFileSync(file, `\uFEFF${scenarioText('').replace('name: fuzzed', 'name: 7')}`);
+    expect(errorOf(() => loadScenario(file)).message).toBe(`${file}:1:7: name: Invalid input: expected string, received number`);
+  });
+
+  it('tags the config cannot hold (!!binary, !!js/function, !!timestamp) are refused at the tag', () => {
+    for (const [value, tag] of [
+      ['!!binary aGVsbG8=', '!!binary'],
+      ['!!js/function "function () {}"', '!!js/function'],
+      ['!!timestamp 2001-12-14', '!!timestamp'],
+    ]) {
+      const file = write(scenarioText(`tags: [${value}]\n`));
+      expect(errorOf(() => loadScenario(file)).message).toBe(
+        `${file}:6:8: tag ${tag} cannot be used here: firedrill files take plain values (strings, numbers, booleans, lists, mappings); remove the tag`,
+      );
+    }
+  });
+
+  it('an empty service key is named as a key', () => {
+    const file = write(environmentYaml.replace('demo:', '"":'));
+    expect(errorOf(() => loadEnvironment(file)).message).toBe(`${file}:6:3: services[""]: invalid key: Too small: expected string to have >=1 characters`);
+  });
+});
