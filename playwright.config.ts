@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { defineConfig, type ReporterDescription } from '@playwright/test';
+import { DRILL_CATEGORIES } from './harness/report/allure-categories.ts';
 
 // The SDK's notice that releases after January 2027 need Node 22 says nothing about this pinned install.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -31,7 +32,8 @@ const gitRevision = (): string => {
 };
 const firedrillVersion = (JSON.parse(readFileSync(join(import.meta.dirname, 'package.json'), 'utf8')) as { version: string }).version;
 
-// Categories match the failure message, which is summarizeJournal(journal) (harness/run/summary.ts).
+// Categories match the failure message, which is summarizeJournal(journal) (harness/run/summary.ts);
+// harness/report/allure-categories.ts says how.
 const allure: ReporterDescription = [
   'allure-playwright',
   {
@@ -43,15 +45,8 @@ const allure: ReporterDescription = [
       ...(process.env['FIREDRILL_ENV_FILE'] ? { 'environment file': process.env['FIREDRILL_ENV_FILE'] } : {}),
       node: process.version,
     },
-    categories: [
-      // The failure message is summarizeJournal's text, several lines, PASS lines included: match
-      // only the failing line, across line breaks.
-      { name: 'restore failed', messageRegex: '[\\s\\S]*RESTORE FAILED[\\s\\S]*' },
-      { name: 'environment unhealthy before the drill', messageRegex: '[\\s\\S]*UNHEALTHY-BASELINE[\\s\\S]*' },
-      { name: 'rollback too slow', messageRegex: '[\\s\\S]*FAIL recovery-within-budget[\\s\\S]*' },
-      { name: 'gate let the bad release through', messageRegex: '[\\s\\S]*FAIL (bad-release-never-completes|bad-traffic-share)[\\s\\S]*' },
-      { name: 'smoke failed after rollback', messageRegex: '[\\s\\S]*smoke FAILED[\\s\\S]*' },
-    ],
+    // Shared with the Allure 3 report's config (allure-html.ts), which does not read these from the results.
+    categories: [...DRILL_CATEGORIES],
   },
 ];
 

@@ -27,7 +27,7 @@ const scenarioFiles = (): string[] => {
 
 /** The journal's evidence on the Allure result. Nothing here may fail the drill. */
 const attachEvidence = async (journal: Journal): Promise<void> => {
-  for (const [name, value] of environmentParameters(journal)) await allure.parameter(name, value);
+  for (const p of environmentParameters(journal)) await allure.parameter(p.name, p.value, { excluded: p.excluded });
   await allure.label('environment', journal.environment.name);
   await allure.label('cluster', journal.environment.cluster);
   await allure.label('service', journal.environment.service);

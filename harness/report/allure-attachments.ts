@@ -65,12 +65,24 @@ export const smokeScreenshots = (j: Journal): Array<{ name: string; path: string
     ),
   );
 
-/** Environment parameters shown on the result. */
-export const environmentParameters = (j: Journal): Array<[string, string]> => [
-  ['environment', j.environment.name],
-  ['endpoint or region', j.environment.endpoint ?? j.environment.region],
-  ['cluster', j.environment.cluster],
-  ['service', j.environment.service],
-  ['baseline release', j.baseline ? `${j.baseline.tag ?? j.baseline.image} (${j.baseline.taskDefinitionArn})` : '-'],
-  ['injected release', j.injected ? `${j.injected.summary} (${j.injected.taskDefinitionArn})` : '-'],
+export interface ResultParameter {
+  name: string;
+  value: string;
+  /**
+   * Left out of the test's identity. Allure tells runs of the same test apart by a history id
+   * made of its full name and its parameters; a value that changes from run to run (the
+   * injected release names the run, the sandbox's port is picked per start, the baseline moves
+   * on with every release) would make each run a new test, with no history and no trend.
+   */
+  excluded: boolean;
+}
+
+/** Environment parameters shown on the result; identity is the environment, cluster and service. */
+export const environmentParameters = (j: Journal): ResultParameter[] => [
+  { name: 'environment', value: j.environment.name, excluded: false },
+  { name: 'endpoint or region', value: j.environment.endpoint ?? j.environment.region, excluded: true },
+  { name: 'cluster', value: j.environment.cluster, excluded: false },
+  { name: 'service', value: j.environment.service, excluded: false },
+  { name: 'baseline release', value: j.baseline ? `${j.baseline.tag ?? j.baseline.image} (${j.baseline.taskDefinitionArn})` : '-', excluded: true },
+  { name: 'injected release', value: j.injected ? `${j.injected.summary} (${j.injected.taskDefinitionArn})` : '-', excluded: true },
 ];

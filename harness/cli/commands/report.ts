@@ -4,14 +4,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { generateAllureHtml } from '../../report/allure-html.ts';
+import { allurePaths, generateReportDirHtml } from '../../report/allure-html.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 
 export const REPORT_USAGE = `Usage: firedrill report [--report-dir DIR] [--open]
 
-Generates the HTML report with Allure Report 3 from <report dir>/allure-results, which every
-drill writes, into <report dir>/allure-report. Works offline.
+Generates the HTML report with Allure Report 3 from <report dir>/allure-results, which
+\`firedrill run\` fills with its drills, into <report dir>/allure-report. Works offline. Earlier
+runs show in each drill's history and in the trend charts from <report dir>/allure-history.jsonl,
+which every build reads and then appends to (a rebuild of the same results replaces its entry).
 
 Options:
   --report-dir DIR  Where the drills wrote their reports (default: reports)
@@ -45,9 +47,9 @@ export const reportCommand = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   const reportDir = resolve(values['report-dir'] ?? 'reports');
-  const resultsDir = join(reportDir, 'allure-results');
+  const resultsDir = allurePaths(reportDir).results;
   if (!existsSync(resultsDir)) throw new UserError(`no Allure results in ${resultsDir}: run a drill first (firedrill run --report-dir ${reportDir})`, ExitCode.badInput);
-  const html = await generateAllureHtml(resultsDir, join(reportDir, 'allure-report'));
+  const html = await generateReportDirHtml(reportDir);
   process.stdout.write(`firedrill: HTML report: ${html.index}\n`);
   if (values.open) tryOpen(html.index);
   return ExitCode.ok;

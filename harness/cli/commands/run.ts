@@ -10,7 +10,7 @@ import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
 import { historyFileFor, recordHistory } from './metrics.ts';
 import { writeReports } from '../../report/write-reports.ts';
-import { generateAllureHtml } from '../../report/allure-html.ts';
+import { clearAllureResults, generateReportDirHtml } from '../../report/allure-html.ts';
 import { writeManifest } from '../../evidence/manifest.ts';
 
 export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
@@ -45,6 +45,8 @@ export const prepareRun = (patterns: string[], env: string | undefined, reportDi
 };
 
 export const executeRun = async (plan: RunPlan): Promise<number> => {
+  // This run's Allure results only: earlier runs reach the HTML report through its history file.
+  clearAllureResults(plan.reportDir);
   const result = await runDrillsInPlaywright(plan);
   const { journals } = result;
   if (journals.length === 0) {
@@ -60,7 +62,8 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
   if (missing > 0) process.stdout.write(`firedrill: ${missing} scenario(s) wrote no journal\n`);
   process.stdout.write(`firedrill: reports: ${resolve(plan.reportDir, 'summary.md')}, ${resolve(plan.reportDir, 'junit.xml')}, and a timeline.svg beside each journal (${reports.files.length} files)\n`);
   // The HTML report is a convenience on top of the evidence: a failure to build it is reported, never fatal.
-  await generateAllureHtml(resolve(plan.reportDir, 'allure-results'), resolve(plan.reportDir, 'allure-report'))
+  // It appends this run to <report dir>/allure-history.jsonl, which gives later reports their history and trend.
+  await generateReportDirHtml(plan.reportDir)
     .then((html) => process.stdout.write(`firedrill: HTML report: ${html.index}\n`))
     .catch((error: unknown) => process.stderr.write(`firedrill: the Allure HTML report could not be built: ${error instanceof Error ? error.message : String(error)}\n`));
   const outcome = worstOutcome(journals.map((j) => j.outcome));
