@@ -1,6 +1,7 @@
 // The sandbox's own configuration: what stands in for the container registry, Secrets Manager
 // and the ELB target groups. Loaded from YAML by sandbox/config.ts; defaults make it optional.
 
+import type { FaultConfig } from './api/faults.ts';
 import type { TimingProfile } from './control/timing.ts';
 
 export interface ImageConfig {
@@ -48,4 +49,6 @@ export interface SandboxConfig {
   timing: TimingProfile;
   /** Where task logs and the event log go. */
   dataDir: string;
+  /** API faults injected from the start (throttling, 5xx, latency); the admin endpoint changes them. */
+  faults?: FaultConfig;
 }

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, parseYaml } from '../lib/yaml-config.ts';
+import { faultConfigSchema } from './api/faults.ts';
 import type { ImageConfig, SandboxConfig, TargetGroupConfig } from './config-types.ts';
 import { defaultTiming } from './control/timing.ts';
 
@@ -99,6 +100,7 @@ const fileSchema = z.strictObject({
       timeoutFloorMs: z.number().min(0).optional(),
     })
     .optional(),
+  faults: faultConfigSchema.optional(),
 });
 
 export type SandboxConfigFile = z.infer<typeof fileSchema>;
@@ -124,6 +126,7 @@ export const mergeConfig = (base: SandboxConfig, overrides: SandboxConfigFile, b
     secrets: { ...base.secrets, ...overrides.secrets },
     targetGroups: [...targetGroups.values()],
     timing: { ...base.timing, ...overrides.timing },
+    faults: overrides.faults ?? base.faults,
   };
 };
 

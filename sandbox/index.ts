@@ -3,7 +3,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startApiServer } from './api/server.ts';
+import { FaultInjector, type FaultConfig } from './api/faults.ts';
+import { FAULTS_PATH, startApiServer } from './api/server.ts';
 import { defaultConfig, loadConfigFile, type SandboxConfig } from './config.ts';
 import { Controller } from './control/controller.ts';
 import type { Clock } from './control/ports.ts';
@@ -16,6 +17,8 @@ import { randomIds } from './ids.ts';
 
 export { DEMO_IMAGE, DEMO_SECRET_ARN, DEMO_TAGS, DEMO_TARGET_GROUP, DEFAULT_PORT } from './config.ts';
 export type { SandboxConfig } from './config.ts';
+export type { FaultConfig, FaultKind, OperationFaults } from './api/faults.ts';
+export { FAULTS_PATH } from './api/server.ts';
 export { ConfigError } from '../lib/yaml-config.ts';
 
 export interface SandboxOptions {
@@ -47,6 +50,10 @@ export interface Sandbox {
   /** One log file per task, named after the task id. */
   taskLogDir: string;
   config: SandboxConfig;
+  /** `<endpoint>/_firedrill/faults`: GET, PUT (JSON) or DELETE the injected API faults. */
+  faultsUrl: string;
+  /** The same faults, in process. */
+  faults: { get(): FaultConfig; set(config: FaultConfig): void; clear(): void };
   stop(): Promise<void>;
 }
 
@@ -101,15 +108,16 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   };
   const interval = setInterval(tick, config.timing.tickMs);
 
+  const faults = new FaultInjector(config.faults);
   let api: Awaited<ReturnType<typeof startApiServer>>;
   try {
-    api = await startApiServer({ port: config.port, state, events, onMutation: tickSoon });
+    api = await startApiServer({ port: config.port, state, events, onMutation: tickSoon, faults, accountId: config.accountId });
   } catch (error) {
     clearInterval(interval);
     await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
     throw error;
   }
-  events.emit('sandbox.started', { endpoint: api.url, listeners: balancer.listeners() });
+  events.emit('sandbox.started', { endpoint: api.url, listeners: balancer.listeners(), ...(config.faults ? { faults: faults.get() } : {}) });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -130,6 +138,18 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     eventLogPath: events.path,
     taskLogDir,
     config,
+    faultsUrl: `${api.url}${FAULTS_PATH}`,
+    faults: {
+      get: () => faults.get(),
+      set: (c) => {
+        faults.set(c);
+        events.emit('faults.set', { faults: faults.get() });
+      },
+      clear: () => {
+        faults.clear();
+        events.emit('faults.cleared', {});
+      },
+    },
     stop,
   };
 };

@@ -1,7 +1,9 @@
 // The one way firedrill talks to ECS: the AWS SDK v3 client, pointed at the sandbox,
 // LocalStack or a real account. The same calls run against all three.
 
+import { readFileSync } from 'node:fs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { countApiCalls } from './api-stats.ts';
 
 export interface EcsTarget {
   /** http://127.0.0.1:4599 for the sandbox; absent for a real account. */
@@ -9,7 +11,36 @@ export interface EcsTarget {
   region: string;
 }
 
-const isLoopback = (endpoint: string): boolean => {
+/**
+ * Attempts per call, the first included. ECS throttles per account and region with a token
+ * bucket that refills within seconds; the standard strategy's backoff (about 1 s, 2 s, 4 s, 8 s
+ * for throttling, capped jitter) spreads 7 attempts over roughly 30 s at worst, which outlasts a
+ * throttling burst without stalling a drill phase for minutes. The SDK's default of 3 gives up
+ * after about 3 s.
+ */
+export const ECS_MAX_ATTEMPTS = 7;
+
+/**
+ * Standard, not adaptive: adaptive mode puts a client-side rate limiter in front of every call
+ * once it has seen throttling, so the service poller's observations would thin out and the
+ * measured detect and recovery times would include the harness's own slow-down. Standard retries
+ * only the call that failed, and its retry quota still stops a storm of retries when ECS is
+ * really down.
+ */
+export const ECS_RETRY_MODE = 'standard';
+
+const packageVersion = (): string => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+};
+
+/** `firedrill/<version>`, the user-agent token that tells firedrill's own calls apart in CloudTrail and the sandbox's event log. */
+export const FIREDRILL_USER_AGENT: [string, string] = ['firedrill', packageVersion()];
+
+export const isLoopback = (endpoint: string): boolean => {
   try {
     const host = new URL(endpoint).hostname;
     return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
@@ -20,12 +51,17 @@ const isLoopback = (endpoint: string): boolean => {
 
 export const ecsClient = (target: EcsTarget): ECSClient => {
   const local = target.endpoint !== undefined && isLoopback(target.endpoint);
-  return new ECSClient({
+  const client = new ECSClient({
     region: target.region,
     endpoint: target.endpoint,
     // A local endpoint accepts any signature; fixed placeholder keys keep a machine's real
     // credentials from ever being sent to it.
     credentials: local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
-    maxAttempts: 5,
+    maxAttempts: ECS_MAX_ATTEMPTS,
+    retryMode: ECS_RETRY_MODE,
+    customUserAgent: [FIREDRILL_USER_AGENT],
   });
+  // Every client counts its calls, retries and errors; a drill reads them with apiCounterOf().
+  countApiCalls(client);
+  return client;
 };

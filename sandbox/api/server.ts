@@ -8,6 +8,12 @@
 // `{"__type": "<Code>", "message": "..."}` with `x-amzn-errortype: <Code>`, HTTP 400, or 500 for
 // ServerException. Nothing a client sends can crash the server: an unexpected exception becomes
 // a 500 ServerException and an `api.exception` event.
+//
+// The same port also answers STS GetCallerIdentity (sts.ts), and an admin endpoint for API
+// fault injection (faults.ts):
+//   GET | PUT | DELETE /_firedrill/faults   (JSON: { seed, operations: { <Op>|*: {...} } })
+// Every call is an `api.call` event naming the client (the user-agent's leading product token)
+// and whether firedrill made it; every injected fault is also an `api.fault` event.
 
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -17,11 +23,15 @@ import type { AddressInfo } from 'node:net';
 import { EcsError } from '../control/errors.ts';
 import type { EventSink } from '../control/ports.ts';
 import type { SandboxState } from '../control/state.ts';
+import { ECS_FAULTS, FaultInjector, STS_FAULTS, faultConfigSchema, type FaultDecision, type RenderedFault } from './faults.ts';
 import { ApiError, ecsOperations } from './operations.ts';
 import type { Operation } from './operations.ts';
+import { STS_JSON_PREFIX, STS_OPERATIONS, StsError, callerIdentity, queryAction, queryError, queryResult } from './sts.ts';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const STS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+export const FAULTS_PATH = '/_firedrill/faults';
 /** Far above any real ECS request; a bigger body is refused instead of buffered. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -32,6 +42,10 @@ export interface ApiServerOptions {
   events: EventSink;
   /** Called after each successful mutating operation, so the controller reconciles promptly. */
   onMutation?: () => void;
+  /** Injected API faults; the admin endpoint changes them at run time. None by default. */
+  faults?: FaultInjector;
+  /** The account STS GetCallerIdentity reports; the one in the ARNs the sandbox hands out. */
+  accountId?: string;
 }
 
 export interface ApiServer {
@@ -54,6 +68,16 @@ class RequestError extends Error {
 }
 
 const failure = (status: number, code: string, message: string): RequestError => new RequestError({ status, code, message });
+
+/** An injected fault on its way to the client; rendered like any other error. */
+class FaultError extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly kind: string,
+  ) {
+    super(failure.message);
+  }
+}
 
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -86,11 +110,28 @@ const parseInput = (body: string): Record<string, unknown> => {
   return parsed as Record<string, unknown>;
 };
 
-/** The operation named by `x-amz-target`, or the reason there is none. */
-const operationName = (req: IncomingMessage): string => {
-  const target = req.headers['x-amz-target'];
-  const value = Array.isArray(target) ? target[0] : target;
+type Protocol = 'ecs' | 'sts-json' | 'sts-query';
+
+interface Target {
+  protocol: Protocol;
+  /** The operation as the event log names it; for unknown operations, what the client sent. */
+  name: string;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * Which API a request is for: `x-amz-target` names ECS (JSON 1.1) or STS (JSON 1.0); without it,
+ * a form-encoded body is STS's awsQuery protocol. Anything else names no operation.
+ */
+const targetOf = (req: IncomingMessage): Target => {
+  const value = header(req, 'x-amz-target');
   if (!value || value.trim() === '') {
+    const contentType = (header(req, 'content-type') ?? '').toLowerCase();
+    if (contentType.startsWith('application/x-www-form-urlencoded')) return { protocol: 'sts-query', name: '(query)' };
     throw failure(
       400,
       'UnknownOperationException',
@@ -100,35 +141,71 @@ const operationName = (req: IncomingMessage): string => {
   const dot = value.lastIndexOf('.');
   const prefix = dot === -1 ? '' : value.slice(0, dot);
   const name = dot === -1 ? value : value.slice(dot + 1);
-  if (prefix !== ECS_TARGET_PREFIX) {
-    throw failure(
-      400,
-      'UnknownOperationException',
-      `The operation ${value} is not supported by the firedrill sandbox: it answers ${ECS_TARGET_PREFIX}.<Operation> (Amazon ECS).`,
-    );
-  }
-  return name;
+  if (prefix === ECS_TARGET_PREFIX) return { protocol: 'ecs', name };
+  if (prefix === STS_JSON_PREFIX) return { protocol: 'sts-json', name };
+  throw failure(
+    400,
+    'UnknownOperationException',
+    `The operation ${printable(value)} is not supported by the firedrill sandbox: it answers ${ECS_TARGET_PREFIX}.<Operation> (Amazon ECS).`,
+  );
 };
 
-const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void => {
+/** Client text in a message or the event log: bounded, printable. */
+const printable = (text: string, max = 200): string => {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+};
+
+export interface CallerInfo {
+  /** The user-agent's leading product token: `aws-sdk-js/3.1163.0`, `aws-cli/2.17.0`, `curl/8.5.0`. */
+  client: string;
+  /** The call carries firedrill's `firedrill/<version>` user-agent token: the harness made it. */
+  firedrill: boolean;
+}
+
+const FIREDRILL_TOKEN = /(^|\s)firedrill\/\S/;
+
+export const callerOf = (req: IncomingMessage): CallerInfo => {
+  const ua = header(req, 'user-agent') ?? '';
+  const amzUa = header(req, 'x-amz-user-agent') ?? '';
+  const first = ua.trim().split(/\s+/)[0] ?? '';
+  return { client: first === '' ? '(none)' : printable(first, 80), firedrill: FIREDRILL_TOKEN.test(ua) || FIREDRILL_TOKEN.test(amzUa) };
+};
+
+const sendText = (res: ServerResponse, status: number, contentType: string, text: string, requestId: string, extraHeaders: Record<string, string> = {}): void => {
   if (res.headersSent || res.destroyed) return;
-  const json = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': CONTENT_TYPE,
-    'content-length': Buffer.byteLength(json),
-    'x-amzn-requestid': randomUUID(),
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
     ...extraHeaders,
   });
-  res.end(json);
+  res.end(text);
 };
 
-const sendError = (res: ServerResponse, f: Failure): void =>
-  send(res, f.status, { __type: f.code, message: f.message }, { 'x-amzn-errortype': f.code });
+const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}, contentType = CONTENT_TYPE): void =>
+  sendText(res, status, contentType, JSON.stringify(body), randomUUID(), extraHeaders);
+
+const sendError = (res: ServerResponse, f: Failure, contentType = CONTENT_TYPE): void =>
+  send(res, f.status, { __type: f.code, message: f.message }, { 'x-amzn-errortype': f.code }, contentType);
+
+/** STS's awsQuery error document; x-amzn-errortype too, so every sandbox error is found the same way. */
+const sendQueryError = (res: ServerResponse, f: Failure): void => {
+  const requestId = randomUUID();
+  sendText(res, f.status, 'text/xml', queryError(f.code, f.message, f.status >= 500 ? 'Receiver' : 'Sender', requestId), requestId, { 'x-amzn-errortype': f.code });
+};
+
+const delay = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    // Unref'd: a slowed-down call must not keep a stopping sandbox's process alive.
+    setTimeout(resolve, ms).unref();
+  });
 
 const toFailure = (err: unknown): Failure | undefined => {
   if (err instanceof RequestError) return err.failure;
   if (err instanceof EcsError) return { status: err.httpStatus, code: err.code, message: err.message };
   if (err instanceof ApiError) return { status: err.httpStatus, code: err.code, message: err.message };
+  if (err instanceof StsError) return { status: err.httpStatus, code: err.code, message: err.message };
   return undefined;
 };
 
@@ -136,6 +213,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { state, events, onMutation } = options;
   const operations: Map<string, Operation> = ecsOperations();
   const ctx = { state, events };
+  const faults = options.faults ?? new FaultInjector();
+  const identity = callerIdentity(options.accountId ?? '000000000000');
 
   const emit = (kind: string, data: Record<string, unknown>): void => {
     try {
@@ -145,30 +224,96 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   };
 
+  const adminFaults = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req);
+    if (req.method === 'GET') return send(res, 200, faults.get(), {}, 'application/json');
+    if (req.method === 'DELETE') {
+      faults.clear();
+      emit('faults.cleared', {});
+      return send(res, 200, faults.get(), {}, 'application/json');
+    }
+    if (req.method === 'PUT') {
+      let input: unknown;
+      try {
+        input = JSON.parse(body);
+      } catch (err) {
+        throw failure(400, 'SerializationException', `The fault configuration is not valid JSON: ${(err as Error).message}`);
+      }
+      const parsed = faultConfigSchema.safeParse(input);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        throw failure(400, 'InvalidParameterException', `Invalid fault configuration: ${printable(issues, 1000)}`);
+      }
+      faults.set(parsed.data);
+      emit('faults.set', { faults: faults.get() });
+      return send(res, 200, faults.get(), {}, 'application/json');
+    }
+    throw failure(405, 'UnknownOperationException', `${printable(req.method ?? '')} ${FAULTS_PATH} is not supported: use GET, PUT or DELETE.`);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let operation = '(none)';
+    let protocol: Protocol = 'ecs';
+    const caller = callerOf(req);
+    const service = (): 'ecs' | 'sts' => (protocol === 'ecs' ? 'ecs' : 'sts');
     try {
       const path = (req.url ?? '/').split('?')[0];
+      if (path === FAULTS_PATH) {
+        operation = '(admin)';
+        await adminFaults(req, res);
+        return;
+      }
       if (req.method !== 'POST' || path !== '/') {
         // Drain whatever was sent so the connection stays usable.
         req.resume();
         throw failure(
           404,
           'UnknownOperationException',
-          `${req.method ?? 'GET'} ${path} is not an ECS API call: the firedrill sandbox answers POST / with x-amz-target: ${ECS_TARGET_PREFIX}.<Operation>.`,
+          `${printable(req.method ?? 'GET')} ${printable(path ?? '/')} is not an ECS API call: the firedrill sandbox answers POST / with x-amz-target: ${ECS_TARGET_PREFIX}.<Operation>.`,
         );
       }
       const body = await readBody(req);
-      operation = operationName(req);
-      const op = operations.get(operation);
-      if (!op) {
+      const target = targetOf(req);
+      protocol = target.protocol;
+      operation = printable(target.name, 128);
+      if (protocol === 'sts-query') operation = queryAction(body);
+      const op = protocol === 'ecs' ? operations.get(target.name) : undefined;
+      if (protocol === 'ecs' && !op) {
         throw failure(400, 'UnknownOperationException', `The operation ${operation} is not supported by the firedrill sandbox.`);
       }
-      const input = parseInput(body);
-      const output = op.handle(input, ctx);
-      send(res, 200, output ?? {});
-      emit('api.call', { operation, status: 200 });
-      if (op.mutating && onMutation) {
+      if (protocol === 'sts-json' && !STS_OPERATIONS.has(target.name)) {
+        throw failure(400, 'UnknownOperationException', `The operation ${operation} is not supported by the firedrill sandbox's STS.`);
+      }
+
+      // Faults strike before the operation runs, as ECS's front door throttles: state is untouched.
+      const fault: FaultDecision = faults.decide(operation);
+      if (fault.latencyMs > 0) await delay(fault.latencyMs);
+      if (fault.kind || fault.latencyMs > 0) {
+        const rendered: RenderedFault | undefined = fault.kind ? (protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS)[fault.kind] : undefined;
+        emit('api.fault', {
+          service: service(),
+          operation,
+          // `fault`, not `kind`: the event log's own `kind` field is the event's type.
+          fault: fault.kind ?? 'latency',
+          ...(rendered ? { status: rendered.status, errorCode: rendered.code } : {}),
+          ...(fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {}),
+          ...caller,
+        });
+        if (rendered) throw new FaultError(rendered, fault.kind!);
+      }
+
+      if (protocol === 'sts-query') {
+        const requestId = randomUUID();
+        sendText(res, 200, 'text/xml', queryResult(identity, requestId), requestId);
+      } else if (protocol === 'sts-json') {
+        send(res, 200, identity, {}, STS_JSON_CONTENT_TYPE);
+      } else {
+        const input = parseInput(body);
+        const output = op!.handle(input, ctx);
+        send(res, 200, output ?? {});
+      }
+      emit('api.call', { service: service(), operation, status: 200, ...caller });
+      if (op?.mutating && onMutation) {
         try {
           onMutation();
         } catch (err) {
@@ -176,7 +321,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
       }
     } catch (err) {
-      const known = toFailure(err);
+      const known = err instanceof FaultError ? err.failure : toFailure(err);
       const f = known ?? {
         status: 500,
         code: 'ServerException',
@@ -185,8 +330,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!known) {
         emit('api.exception', { operation, message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
       }
-      sendError(res, f);
-      emit('api.call', { operation, status: f.status, errorCode: f.code });
+      if (protocol === 'sts-query') sendQueryError(res, f);
+      else sendError(res, f, protocol === 'sts-json' ? STS_JSON_CONTENT_TYPE : CONTENT_TYPE);
+      if (operation === '(admin)') return;
+      emit('api.call', {
+        service: service(),
+        operation,
+        status: f.status,
+        errorCode: f.code,
+        ...(err instanceof FaultError ? { fault: err.kind } : {}),
+        ...caller,
+      });
     }
   };
 
