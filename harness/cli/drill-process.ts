@@ -15,6 +15,7 @@ export interface DrillProcessOptions {
   scenarioFiles: string[];
   environment: LoadedEnvironment;
   reportDir: string;
+  allowProduction?: boolean;
 }
 
 export interface DrillProcessResult {
@@ -39,6 +40,7 @@ export const runDrillsInPlaywright = async (options: DrillProcessOptions): Promi
       FIREDRILL_ENV_FILE: options.environment.file,
       FIREDRILL_ENV_NAME: options.environment.environment.name,
       FIREDRILL_REPORT_DIR: options.reportDir,
+      FIREDRILL_ALLOW_PRODUCTION: options.allowProduction ? '1' : '0',
       FIREDRILL_INVOCATION: invocationId,
       FIREDRILL_PROGRESS: '1',
       FIREDRILL_REPORTER: join(root, 'harness', 'cli', 'progress-reporter.ts'),

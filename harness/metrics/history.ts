@@ -69,7 +69,7 @@ export const historyFileFor = (o: { history?: string; reportDir: string; env?: R
 const GATE_VERDICTS = ['bad-release-never-completes', 'bad-traffic-share'];
 const RECOVERY_VERDICT = 'recovery-within-budget';
 /** Runs that ended before their expectations could be judged fairly. */
-const UNJUDGED: readonly string[] = ['interrupted', 'invalid', 'unhealthy-baseline'];
+const UNJUDGED: readonly string[] = ['interrupted', 'invalid', 'locked', 'unhealthy-baseline'];
 
 const orNull = (n: number | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
 

@@ -75,6 +75,9 @@ export interface ActionObservation {
     | 'rollback-triggered'
     | 'rollback-command'
     | 'deregister-task-definition'
+    | 'lock-acquired'
+    | 'lock-released'
+    | 'deadline'
     | 'restore'
     | 'interrupt';
   detail: Record<string, unknown>;

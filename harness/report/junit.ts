@@ -1,6 +1,6 @@
 // JUnit XML for CI: one testsuite "firedrill", one testcase per drill (name = scenario,
 // classname = environment, time in seconds). A drill that did not pass carries a <failure>
-// (failed, interrupted, restore-failed, unhealthy-baseline) or an <error> (error, invalid)
+// (failed, interrupted, restore-failed, unhealthy-baseline, locked) or an <error> (error, invalid)
 // whose type is the outcome and whose text names the failed verdicts and the problems; every
 // testcase carries the journal's summary in <system-out>.
 //
@@ -12,7 +12,7 @@ import { summarizeJournal } from '../run/summary.ts';
 import { clean, escapeXml, firstLine, runDurationMs } from './text.ts';
 
 /** Outcomes CI must see as a failed test. */
-const FAILURES: readonly Outcome[] = ['failed', 'interrupted', 'restore-failed', 'unhealthy-baseline'];
+const FAILURES: readonly Outcome[] = ['failed', 'interrupted', 'restore-failed', 'unhealthy-baseline', 'locked'];
 /** Outcomes where the drill could not run as intended: JUnit's <error>. */
 const ERRORS: readonly Outcome[] = ['error', 'invalid'];
 

@@ -16,6 +16,7 @@ const ICONS: Record<Outcome, string> = {
   interrupted: '⏹️',
   error: '💥',
   invalid: '⚠️',
+  locked: '🔒',
   'unhealthy-baseline': '⚠️',
   'restore-failed': '🚨',
 };

@@ -42,6 +42,7 @@ const OUTCOME_COLORS: Record<string, string> = {
   interrupted: '#7048e8',
   error: '#c92a2a',
   invalid: '#5c636a',
+  locked: '#5c636a',
   'unhealthy-baseline': '#e67700',
   'restore-failed': '#a61e4d',
 };

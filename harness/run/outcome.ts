@@ -1,7 +1,8 @@
 // How a drill ended, and the exit code DESIGN.md gives each ending. When several apply, the one
 // that needs a human most wins: a failed restore over everything.
 
-export type Outcome = 'passed' | 'failed' | 'interrupted' | 'invalid' | 'unhealthy-baseline' | 'restore-failed' | 'error';
+/** `locked`: another drill held the service's lock; like `unhealthy-baseline`, nothing was touched. */
+export type Outcome = 'passed' | 'failed' | 'interrupted' | 'invalid' | 'locked' | 'unhealthy-baseline' | 'restore-failed' | 'error';
 
 export const exitCodeOf = (outcome: Outcome): number => {
   switch (outcome) {
@@ -13,6 +14,7 @@ export const exitCodeOf = (outcome: Outcome): number => {
       return 1;
     case 'invalid':
       return 2;
+    case 'locked':
     case 'unhealthy-baseline':
       return 3;
     case 'restore-failed':
@@ -20,7 +22,7 @@ export const exitCodeOf = (outcome: Outcome): number => {
   }
 };
 
-const severity: Outcome[] = ['passed', 'failed', 'interrupted', 'error', 'invalid', 'unhealthy-baseline', 'restore-failed'];
+const severity: Outcome[] = ['passed', 'failed', 'interrupted', 'error', 'invalid', 'locked', 'unhealthy-baseline', 'restore-failed'];
 
 /** The outcome of several drills run together: the most severe one. */
 export const worstOutcome = (outcomes: Outcome[]): Outcome =>

@@ -1,5 +1,6 @@
 // `firedrill plan`: what a drill would do, call by call, and the diff between the baseline and
-// the failing release. Only reads (DescribeServices, DescribeTaskDefinition); touches nothing.
+// the failing release, and whether the safety guards would let it run. Only reads
+// (DescribeServices, DescribeTaskDefinition, STS GetCallerIdentity); touches nothing.
 
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
@@ -10,19 +11,28 @@ import { mutateRelease, MutationError } from '../../releases/mutators.ts';
 import { toRegisterInput } from '../../releases/task-definition.ts';
 import { selectRollbackPath } from '../../rollback/paths.ts';
 import { parse } from '../args.ts';
+import { isLoopback } from '../../ecs/client.ts';
+import { combineCaps } from '../../safety/blast-radius.ts';
+import { callerAccount } from '../../safety/guard.ts';
+import { needsAccountCheck, refusals } from '../../safety/refusals.ts';
 import { ExitCode, UserError } from '../errors.ts';
 
-const PLAN_USAGE = `Usage: firedrill plan SCENARIO [--env NAME|FILE]
+const PLAN_USAGE = `Usage: firedrill plan SCENARIO [--env NAME|FILE] [--allow-production]
 
 Prints what the drill would do, every API call and command in order, and the diff between the
 baseline task definition and the failing release. It only reads from ECS; nothing is touched.
 
 Options:
   --env NAME|FILE   Environment: a name in environments/ or a file (default: sandbox)
+  --allow-production
+                    As for \`firedrill run\`: plan a drill of a production environment.
+
+It applies the guards \`firedrill run\` applies before touching anything (production, AWS
+account, cluster and service, blast radius) and exits 2 when any would refuse the drill.
 `;
 
 export const planCommand = async (args: string[]): Promise<number> => {
-  const { values, positionals } = parse(args, { env: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, PLAN_USAGE);
+  const { values, positionals } = parse(args, { env: { type: 'string' }, 'allow-production': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, PLAN_USAGE);
   if (values.help) {
     process.stdout.write(PLAN_USAGE);
     return ExitCode.ok;
@@ -47,11 +57,13 @@ export const planCommand = async (args: string[]): Promise<number> => {
   const client = ecsClient({ endpoint: env.endpoint, region: env.region });
   let baselineArn = '<the service task definition>';
   let badSummary = `a ${scenario.release.kind} release`;
+  let described: Awaited<ReturnType<typeof describeService>> | undefined;
   try {
     const service = await describeService(client, env.cluster, serviceName);
+    described = service;
     baselineArn = service.taskDefinition ?? baselineArn;
-    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: baselineArn }));
-    const baseline = toRegisterInput(described.taskDefinition!);
+    const taskDefinition = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: baselineArn }));
+    const baseline = toRegisterInput(taskDefinition.taskDefinition!);
     const mutated = mutateRelease(baseline, scenario.release, { runId: 'plan' });
     badSummary = mutated.summary;
     say(`  baseline ${baselineArn}`);
@@ -65,6 +77,26 @@ export const planCommand = async (args: string[]): Promise<number> => {
   } finally {
     client.destroy();
   }
+
+  const accountChecked = needsAccountCheck(env);
+  let account: string | undefined;
+  let accountProblem: string | undefined;
+  if (accountChecked) {
+    account = await callerAccount({ endpoint: env.endpoint, region: env.region, local: env.endpoint !== undefined && isLoopback(env.endpoint) }).catch((error: Error) => {
+      accountProblem = `the AWS account could not be read (STS GetCallerIdentity: ${error.message.split('\n')[0]})`;
+      return undefined;
+    });
+  }
+  const verdict = refusals({ env, scenario, serviceName, allowProduction: values['allow-production'] ?? false, account, accountChecked: accountChecked && !accountProblem, service: described });
+  const refused = [...(accountProblem ? [accountProblem] : []), ...verdict.refusals];
+  say('');
+  say('Guards:');
+  say(`  account      ${accountChecked ? (account ? `${account} (allowed: ${env.allowedAccountIds.join(', ')})` : 'unknown') : 'not checked (a sandbox with no allowedAccountIds)'}`);
+  const cap = combineCaps(env.blastRadius, scenario.blastRadius);
+  const capText = cap.maxTasks === undefined && cap.maxPercent === undefined ? 'no cap' : `cap ${[cap.maxTasks !== undefined ? `${cap.maxTasks} task(s)` : '', cap.maxPercent !== undefined ? `${cap.maxPercent}%` : ''].filter(Boolean).join(', ')}`;
+  say(`  blast radius ${verdict.blastRadius ? `${verdict.blastRadius.affectedTasks} of ${verdict.blastRadius.desiredCount} task(s): ${verdict.blastRadius.why}` : 'unknown until the service can be read'}; ${capText}`);
+  say(`  lock         taken in preflight as tags firedrill:lock* on the service; refused while another drill holds it`);
+  for (const reason of refused) say(`  REFUSED      ${reason}`);
 
   const rollback = selectRollbackPath(scenario.rollback);
   const signals = scenario.gate.signals.map((s) => `${s.metric} > ${s.threshold} over ${s.windowSeconds} s (${s.failureLimit} in a row)`);
@@ -90,5 +122,9 @@ export const planCommand = async (args: string[]): Promise<number> => {
   say(`  recovery within ${e.recoveryWithinSeconds} s${e.detectionWithinSeconds ? `; detection within ${e.detectionWithinSeconds} s` : ''}; bad release never COMPLETED: ${e.badReleaseNeverCompletes}`);
   say(`  bad deployment ends ${e.badDeploymentEnds}; bad release share of probes at most ${e.maxBadTrafficShare * 100}%; ends on the baseline: ${e.endsOnBaseline}`);
   process.stdout.write(out.join('\n') + '\n');
+  if (refused.length > 0) {
+    process.stderr.write(`firedrill: plan: \`firedrill run\` would refuse this drill: ${refused.join('; ')}\n`);
+    return ExitCode.badInput;
+  }
   return ExitCode.ok;
 };

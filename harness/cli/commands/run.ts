@@ -12,8 +12,9 @@ import { historyFileFor, recordHistory } from './metrics.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { clearAllureResults, generateReportDirHtml } from '../../report/allure-html.ts';
 import { writeManifest } from '../../evidence/manifest.ts';
+import { productionRefusal } from '../../safety/guard.ts';
 
-export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR]
+export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR] [--allow-production]
 
 Runs rollback drills: each scenario injects a failing release, lets the rollback path bring
 the baseline back, measures recovery, judges the expectations, smoke-tests the restored
@@ -25,23 +26,40 @@ Arguments:
 Options:
   --env NAME|FILE   Environment: a name in environments/ or a file (default: sandbox)
   --report-dir DIR  Where journals and evidence go (default: reports)
+  --allow-production
+                    Consent to drill an environment of kind production; each scenario must
+                    also carry the tag "production". Without both, nothing is touched.
+
+Before anything is touched, each drill checks that the credentials belong to one of the
+environment's allowedAccountIds (STS GetCallerIdentity), that ECS answers for the cluster
+and service the environment names, that the worst case stays within blastRadius, and takes
+the service's drill lock (tags firedrill:lock*); a second drill on the same service is
+refused with the holder's name.
 
 Exit codes: 0 all passed, 1 a drill failed its expectations (or was interrupted), 2 bad
-input (nothing touched), 3 unhealthy before the drill (nothing touched), 4 restore failed.
+input or refused by a guard (nothing touched), 3 unhealthy or locked by another drill before
+the drill (nothing touched), 4 restore failed.
 `;
 
 export interface RunPlan {
   scenarioFiles: string[];
   environment: ReturnType<typeof loadEnvironment>;
   reportDir: string;
+  allowProduction: boolean;
 }
 
 /** Loads and cross-checks everything first, so bad input never touches the environment. */
-export const prepareRun = (patterns: string[], env: string | undefined, reportDir: string | undefined): RunPlan => {
+export const prepareRun = (patterns: string[], env: string | undefined, reportDir: string | undefined, allowProduction = false): RunPlan => {
   const environment = loadEnvironment(env ?? 'sandbox');
   const scenarioFiles = resolveScenarioFiles(patterns.length > 0 ? patterns : ['scenarios/*.yaml'], process.cwd());
-  for (const file of scenarioFiles) checkScenarioAgainstEnvironment(loadScenario(file), environment);
-  return { scenarioFiles, environment, reportDir: resolve(reportDir ?? 'reports') };
+  for (const file of scenarioFiles) {
+    const loaded = loadScenario(file);
+    checkScenarioAgainstEnvironment(loaded, environment);
+    // The same rule the drill applies in preflight, here too so a refused run starts nothing at all.
+    const refused = productionRefusal(environment.environment, loaded.scenario, allowProduction);
+    if (refused) throw new UserError(`${loaded.file}: ${refused}`);
+  }
+  return { scenarioFiles, environment, reportDir: resolve(reportDir ?? 'reports'), allowProduction };
 };
 
 export const executeRun = async (plan: RunPlan): Promise<number> => {
@@ -71,10 +89,14 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
 };
 
 export const runCommand = async (args: string[]): Promise<number> => {
-  const { values, positionals } = parse(args, { env: { type: 'string' }, 'report-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, RUN_USAGE);
+  const { values, positionals } = parse(
+    args,
+    { env: { type: 'string' }, 'report-dir': { type: 'string' }, 'allow-production': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    RUN_USAGE,
+  );
   if (values.help) {
     process.stdout.write(RUN_USAGE);
     return ExitCode.ok;
   }
-  return executeRun(prepareRun(positionals, values.env, values['report-dir']));
+  return executeRun(prepareRun(positionals, values.env, values['report-dir'], values['allow-production'] ?? false));
 };
