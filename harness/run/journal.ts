@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { Measurements } from '../analysis/measurements.ts';
 import type { Verdict } from '../analysis/verdicts.ts';
 import type { Scenario } from '../config/scenario.ts';
+import type { ApiStats } from '../ecs/api-stats.ts';
 import type { DiffLine } from '../releases/diff.ts';
 import type { SmokeResult } from '../smoke/results.ts';
 import type { Observation, Phase } from '../observe/timeline.ts';
@@ -69,6 +70,12 @@ export interface Journal {
   exitCode: number;
   /** What went wrong outside the expectations: errors, interruptions. */
   problems: string[];
+  /**
+   * The ECS API as this drill met it: calls, the SDK's retries, error codes per attempt
+   * (ThrottlingException, ServerException ...) and calls that failed for good, in total and by
+   * operation. Absent in journals written before it existed.
+   */
+  api?: ApiStats;
   artifactsDir: string;
 }
 
