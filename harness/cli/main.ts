@@ -3,15 +3,21 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../lib/yaml-config.ts';
-import { demoCommand } from './commands/demo.ts';
-import { metricsCommand } from './commands/metrics.ts';
-import { planCommand } from './commands/plan.ts';
-import { reportCommand } from './commands/report.ts';
-import { runCommand } from './commands/run.ts';
-import { sandboxCommand } from './commands/sandbox.ts';
-import { validateCommand } from './commands/validate.ts';
-import { verifyCommand } from './commands/verify.ts';
 import { ExitCode, UserError } from './errors.ts';
+
+// Each command is imported when it runs: the drill machinery (the SDKs, Playwright) takes seconds
+// to load, and `recover`, `verify` or `--help` should not wait for it.
+const commands: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
+  sandbox: async () => (await import('./commands/sandbox.ts')).sandboxCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  plan: async () => (await import('./commands/plan.ts')).planCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  validate: async () => (await import('./commands/validate.ts')).validateCommand,
+  metrics: async () => (await import('./commands/metrics.ts')).metricsCommand,
+  verify: async () => (await import('./commands/verify.ts')).verifyCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  recover: async () => (await import('./commands/recover.ts')).recoverCommand,
+};
 
 const version = (): string =>
   (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -28,6 +34,7 @@ Commands:
   metrics [--window 30d]    Drill metrics over the run history, alert thresholds, Prometheus/EMF export
   report [--open]           Generate the HTML report (Allure Report 3) from the Allure results
   verify BUNDLE             Check a run's evidence bundle against its manifest.json
+  recover           Restore the services of drills killed before their restore finished
   sandbox start     Run the built-in ECS-compatible sandbox in the foreground
   sandbox status    Show the sandbox's clusters, services, deployments and tasks
 
@@ -54,26 +61,9 @@ const main = async (argv: string[]): Promise<number> => {
     process.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }
-  switch (command) {
-    case 'sandbox':
-      return sandboxCommand(rest);
-    case 'run':
-      return runCommand(rest);
-    case 'plan':
-      return planCommand(rest);
-    case 'demo':
-      return demoCommand(rest);
-    case 'validate':
-      return validateCommand(rest);
-    case 'metrics':
-      return metricsCommand(rest);
-    case 'verify':
-      return verifyCommand(rest);
-    case 'report':
-      return reportCommand(rest);
-    default:
-      throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
-  }
+  const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!load) throw new UserError(`unknown command "${command}". Run \`firedrill --help\` to see the commands.`);
+  return (await load())(rest);
 };
 
 const run = async () => {

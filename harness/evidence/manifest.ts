@@ -17,6 +17,14 @@ import type { Journal } from '../run/journal.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_VERSION = 1;
+/**
+ * The restore ticket (harness/run/restore-ticket.ts) sits in the run's directory but is working
+ * state, not evidence: `firedrill recover` rewrites it after the bundle was sealed (a restore that
+ * failed in the drill and was finished later), so sealing it would make such a bundle unverifiable.
+ * The journal is the record of what the drill did.
+ */
+export const RESTORE_TICKET_FILE = 'restore-ticket.json';
+const UNSEALED = new Set([MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, RESTORE_TICKET_FILE, `${RESTORE_TICKET_FILE}.tmp`]);
 
 export interface ManifestFile {
   /** Relative to the bundle directory, with `/` separators. */
@@ -87,7 +95,7 @@ const CI_VARIABLES = [
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Every file under `dir` except the manifest (and its temporary), relative with `/`, sorted by code unit. */
+/** Every file under `dir` except the manifest and the restore ticket (and their temporaries), relative with `/`, sorted by code unit. */
 export const bundleFiles = (dir: string): string[] => {
   const out: string[] = [];
   const walk = (absolute: string, relative: string) => {
@@ -95,7 +103,7 @@ export const bundleFiles = (dir: string): string[] => {
       const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
       // A symbolic link is recorded as a link (see hashFile), never followed: no cycles, no files from outside.
       if (entry.isDirectory()) walk(join(absolute, entry.name), rel);
-      else if (rel !== MANIFEST_FILE && rel !== `${MANIFEST_FILE}.tmp`) out.push(rel);
+      else if (!UNSEALED.has(rel)) out.push(rel);
     }
   };
   walk(dir, '');

@@ -33,6 +33,8 @@ import { redactJournal, secretsInEnvironment } from '../evidence/redact-journal.
 import { writeManifest } from '../evidence/manifest.ts';
 import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
 import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
+import { TICKET_FILE, TicketWriter, type TicketPatch } from './restore-ticket.ts';
+import { holdIfAsked, type HoldPoint } from './hold.ts';
 
 export interface Clock {
   now(): number;
@@ -86,6 +88,8 @@ class DrillRun {
   private readonly serviceName: string;
   private readonly url: string;
   private readonly probePath: string;
+  /** What `firedrill recover` needs if this process dies before restore finishes. */
+  private readonly ticket: TicketWriter;
 
   constructor(private readonly options: DrillOptions) {
     this.clock = options.clock ?? { now: () => Date.now() };
@@ -129,6 +133,13 @@ class DrillRun {
       problems: [],
       artifactsDir: join(options.reportDir, runId, 'artifacts'),
     };
+    this.ticket = new TicketWriter(join(options.reportDir, runId, TICKET_FILE), {
+      runId,
+      environment: { file: environment.file, name: env.name, kind: env.kind, endpoint: env.endpoint, region: env.region, cluster: env.cluster },
+      serviceName: this.serviceName,
+      restoreTimeoutMs: env.timeouts.restoreSeconds * 1000,
+      pollIntervalMs: env.poll.intervalMs,
+    });
   }
 
   private get env() {
@@ -154,6 +165,7 @@ class DrillRun {
     }
     try {
       await this.phaseStep('restore', () => this.restore());
+      this.noteTicket({ restored: true, restoredAt: new Date(this.clock.now()).toISOString(), restoredBy: 'drill' });
     } catch (error) {
       outcome = 'restore-failed';
       this.journal.problems.push(error instanceof Error ? error.message : String(error));
@@ -269,11 +281,17 @@ class DrillRun {
     const { ecs } = this.options;
     const mutated = this.mutated!;
     this.touched = true;
+    // On disk before the first change: a SIGKILL from here on leaves recover what it needs. The
+    // registration carries the firedrill:run tag (drillTags), so recover finds it by the family
+    // even if the process dies before the ARN is written down.
+    this.noteTicket({ touched: true, baselineTaskDefinitionArn: this.journal.baseline!.taskDefinitionArn, family: mutated.taskDefinition.family }, { critical: true });
     // Not abortable: an interrupt landing mid-call could register a revision whose ARN we never learn, and leak it.
     const registered = await ecs.send(new RegisterTaskDefinitionCommand(mutated.taskDefinition));
+    await this.hold('inject:registered');
     const badArn = registered.taskDefinition?.taskDefinitionArn;
     if (!badArn) throw new Error('inject: RegisterTaskDefinition returned no ARN');
     this.registered.push(badArn);
+    this.noteTicket({ registered: [...this.registered] }, { critical: true });
     this.journal.injected!.taskDefinitionArn = badArn;
     this.placeholders = { ...this.placeholders, taskDefinition: badArn, badTaskDefinition: badArn };
     this.action('register-task-definition', { taskDefinitionArn: badArn, summary: mutated.summary });
@@ -441,6 +459,9 @@ class DrillRun {
     this.progress(phase);
     const wrap = this.options.step ?? ((_: Phase, fn: () => Promise<void>) => fn());
     try {
+      // Before anything is touched a ticket that cannot be written stops the drill; from restore on it must not.
+      this.noteTicket({ phase }, { critical: phase === 'preflight' });
+      await this.hold(phase);
       if (phase !== 'restore' && phase !== 'report') this.interruptPoint();
       await wrap(phase, body);
     } catch (error) {
@@ -451,6 +472,27 @@ class DrillRun {
       record.endedAt = this.clock.now();
       this.timeline.add({ t: record.endedAt, source: 'phase', phase, event: 'end', outcome: record.outcome, detail: record.detail });
     }
+  }
+
+  /**
+   * Writes the restore ticket. `critical`: the drill must not go on without it (before the first
+   * change, and for a registration); otherwise a failed write is a problem in the journal, never a
+   * reason to skip restore. The lock code calls this with lockHeld: true before acquiring and
+   * lockHeld: false after releasing.
+   */
+  private noteTicket(patch: TicketPatch, { critical = false } = {}): void {
+    try {
+      this.ticket.update(patch);
+    } catch (error) {
+      const message = `the restore ticket ${this.ticket.path} could not be written: ${error instanceof Error ? error.message : String(error)}`;
+      if (critical) throw new Error(`${message}; stopping, since a crash from here on could not be recovered`);
+      this.journal.problems.push(message);
+    }
+  }
+
+  /** FIREDRILL_HOLD_AT (harness/run/hold.ts): a test aid that parks the drill at a point until it is killed or interrupted. */
+  private hold(point: HoldPoint): Promise<void> {
+    return holdIfAsked(point, join(this.options.reportDir, this.journal.runId), this.options.signal, (what) => this.progress(this.phase, what));
   }
 
   private interruptPoint(): void {
