@@ -161,6 +161,10 @@ export interface CallerInfo {
   client: string;
   /** The call carries firedrill's `firedrill/<version>` user-agent token: the harness made it. */
   firedrill: boolean;
+  /** The SDK's `amz-sdk-invocation-id`: the same for every attempt of one call, so retries can be told apart from calls. */
+  invocationId?: string;
+  /** The attempt number from `amz-sdk-request: attempt=N; max=M`. */
+  attempt?: number;
 }
 
 const FIREDRILL_TOKEN = /(^|\s)firedrill\/\S/;
@@ -169,7 +173,12 @@ export const callerOf = (req: IncomingMessage): CallerInfo => {
   const ua = header(req, 'user-agent') ?? '';
   const amzUa = header(req, 'x-amz-user-agent') ?? '';
   const first = ua.trim().split(/\s+/)[0] ?? '';
-  return { client: first === '' ? '(none)' : printable(first, 80), firedrill: FIREDRILL_TOKEN.test(ua) || FIREDRILL_TOKEN.test(amzUa) };
+  const info: CallerInfo = { client: first === '' ? '(none)' : printable(first, 80), firedrill: FIREDRILL_TOKEN.test(ua) || FIREDRILL_TOKEN.test(amzUa) };
+  const invocation = header(req, 'amz-sdk-invocation-id');
+  if (invocation) info.invocationId = printable(invocation, 64);
+  const attempt = /attempt=(\d{1,4})/.exec(header(req, 'amz-sdk-request') ?? '');
+  if (attempt) info.attempt = Number(attempt[1]);
+  return info;
 };
 
 const sendText = (res: ServerResponse, status: number, contentType: string, text: string, requestId: string, extraHeaders: Record<string, string> = {}): void => {
