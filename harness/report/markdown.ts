@@ -89,6 +89,7 @@ const section = (j: Journal): string[] => {
     for (const p of j.problems) lines.push(`- ${escapeMarkdown(p)}`);
     lines.push('');
   }
+  if (j.api && (j.api.retries > 0 || Object.keys(j.api.errors).length > 0)) lines.push(`**ECS API:** ${j.api.calls} calls, ${j.api.retries} retries, errors seen: ${Object.entries(j.api.errors).map(([code, n]) => `${escapeMarkdown(code)} ×${n}`).join(', ') || 'none'}; ${j.api.failed === 0 ? 'every call succeeded in the end' : `${j.api.failed} calls failed`}.`, '');
   if (j.restore) {
     lines.push(`**Restore:** ${j.restore.ok ? '✅ ok' : '🚨 FAILED'}: ${escapeMarkdown(j.restore.state || '(no state recorded)')}`);
     if (j.restore.actions.length > 0) lines.push(`(${j.restore.actions.map(escapeMarkdown).join('; ')})`);

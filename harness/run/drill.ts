@@ -18,6 +18,8 @@ import { judge } from '../analysis/verdicts.ts';
 import type { LoadedEnvironment, LoadedScenario } from '../config/load.ts';
 import { runCommand, type Placeholders } from '../commands/run-command.ts';
 import { describeService, waitForSteadyState } from '../ecs/waits.ts';
+import { countApiCalls } from '../ecs/api-stats.ts';
+import { persist } from '../ecs/transient.ts';
 import { startProber } from '../observe/prober.ts';
 import { startServicePoller } from '../observe/service-poller.ts';
 import { Timeline, type ActionObservation, type Phase, type ServiceObservation } from '../observe/timeline.ts';
@@ -152,6 +154,9 @@ class DrillRun {
 
   async run(): Promise<Journal> {
     let outcome: Outcome | undefined;
+    // The client may be shared by several drills: this drill's share is the difference.
+    const apiCounter = countApiCalls(this.options.ecs);
+    const apiBefore = apiCounter.snapshot();
     try {
       await this.phaseStep('preflight', () => this.preflight());
       await this.phaseStep('baseline', () => this.baseline());
@@ -173,6 +178,7 @@ class DrillRun {
     await this.phaseStep('report', async () => this.report(outcome)).catch((error: unknown) => {
       this.journal.problems.push(`report: ${error instanceof Error ? error.message : String(error)}`);
     });
+    this.journal.api = apiCounter.since(apiBefore);
     this.journal.endedAt = this.clock.now();
     // Only the redacted journal leaves this object: on disk, to Playwright, to every report.
     const written = redactJournal(this.journal, secretsInEnvironment());
@@ -390,16 +396,25 @@ class DrillRun {
     const baselineArn = this.journal.baseline!.taskDefinitionArn;
     const actions: string[] = [];
     try {
-      const current = await describeService(ecs, this.env.cluster, this.serviceName);
+      // Each step outlasts throttling and 5xx beyond the SDK's own retries, until the restore deadline:
+      // giving up on a call ECS would have answered a second later leaves the service half-restored.
+      const restoreDeadline = this.clock.now() + this.env.timeouts.restoreSeconds * 1000;
+      const keepTrying = <T>(step: string, body: (remainingMs: number) => Promise<T>): Promise<T> =>
+        persist(body, {
+          deadline: restoreDeadline,
+          now: () => this.clock.now(),
+          onRetry: (error) => this.journal.problems.push(`restore: ${step} failed after the SDK's retries (${error instanceof Error ? error.name : 'error'}: ${error instanceof Error ? error.message : String(error)}); trying again`),
+        });
+      const current = await keepTrying('DescribeServices', () => describeService(ecs, this.env.cluster, this.serviceName));
       if (current.taskDefinition !== baselineArn) {
-        await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: baselineArn }));
+        await keepTrying('UpdateService', () => ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: baselineArn })));
         actions.push(`UpdateService taskDefinition=${baselineArn}`);
         this.action('restore', { call: 'UpdateService', taskDefinition: baselineArn });
       }
       this.progress('restore', 'the service to be steady on its baseline');
-      await waitForSteadyState(ecs, this.env.cluster, this.serviceName, { timeoutMs: this.env.timeouts.restoreSeconds * 1000, intervalMs: this.env.poll.intervalMs });
+      await keepTrying('waiting for a steady state', (remainingMs) => waitForSteadyState(ecs, this.env.cluster, this.serviceName, { timeoutMs: remainingMs, intervalMs: this.env.poll.intervalMs }));
       for (const arn of this.registered) {
-        await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+        await keepTrying('DeregisterTaskDefinition', () => ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
         actions.push(`DeregisterTaskDefinition ${arn}`);
         this.action('deregister-task-definition', { taskDefinitionArn: arn });
       }
