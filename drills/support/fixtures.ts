@@ -77,6 +77,8 @@ export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
           firedrillVersion,
           invocationId: process.env['FIREDRILL_INVOCATION'],
           signal: interrupt.signal,
+          // `firedrill run --allow-production` sets it; a bare `npx playwright test` must set it by hand.
+          allowProduction: process.env['FIREDRILL_ALLOW_PRODUCTION'] === '1',
           progress: printProgress,
           step: (phase, body) => test.step(phase, body),
         });

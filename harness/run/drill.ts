@@ -37,6 +37,11 @@ import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
 import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
 import { TICKET_FILE, TicketWriter, type TicketPatch } from './restore-ticket.ts';
 import { holdIfAsked, type HoldPoint } from './hold.ts';
+import { hostname, userInfo } from 'node:os';
+import { isLoopback } from '../ecs/client.ts';
+import { callerAccount } from '../safety/guard.ts';
+import { acquireLock, LockHeldError, releaseLock, describeLock } from '../safety/lock.ts';
+import { needsAccountCheck, refusals } from '../safety/refusals.ts';
 
 export interface Clock {
   now(): number;
@@ -62,12 +67,19 @@ export interface DrillOptions {
   invocationId?: string;
   /** Aborting it interrupts the drill: it goes straight to restore and still writes its journal. */
   signal?: AbortSignal;
+  /** The operator's consent to drill a production environment (`--allow-production`). */
+  allowProduction?: boolean;
   progress?: (p: Progress) => void;
   /** Wraps each phase, e.g. in Playwright's test.step. */
   step?: <T>(phase: Phase, body: () => Promise<T>) => Promise<T>;
 }
 
 const WAIT_TICK_MS = 100;
+/**
+ * The phase timers are a backstop for what does not wait on a deadline of its own (a hung call):
+ * the waits inside a phase end first and say what they were waiting for.
+ */
+const BACKSTOP_MARGIN_MS = 5000;
 const BASELINE_PROBES = 3;
 
 export const newRunId = (scenario: string, now: number): string =>
@@ -87,6 +99,12 @@ class DrillRun {
   private touched = false;
   private mutated?: MutatedRelease;
   private placeholders: Placeholders = {};
+  /** The operator's interrupt or a deadline: either sends the drill to restore. */
+  private readonly signal: AbortSignal;
+  private readonly deadline = new AbortController();
+  private deadlineExceeded?: string;
+  private serviceArn?: string;
+  private lockHeld = false;
   private readonly serviceName: string;
   private readonly url: string;
   private readonly probePath: string;
@@ -96,6 +114,7 @@ class DrillRun {
   constructor(private readonly options: DrillOptions) {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.started = this.clock.now();
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.deadline.signal]) : this.deadline.signal;
     const { scenario, environment } = options;
     const env = environment.environment;
     const target = env.services[scenario.scenario.target.service];
@@ -157,6 +176,9 @@ class DrillRun {
     // The client may be shared by several drills: this drill's share is the difference.
     const apiCounter = countApiCalls(this.options.ecs);
     const apiBefore = apiCounter.snapshot();
+    const drillSeconds = this.env.timeouts.drillSeconds;
+    const drillTimer = setTimeout(() => this.exceed(`the drill exceeded its deadline, timeouts.drillSeconds (${drillSeconds} s) in ${this.options.environment.file}`), drillSeconds * 1000);
+    drillTimer.unref();
     try {
       await this.phaseStep('preflight', () => this.preflight());
       await this.phaseStep('baseline', () => this.baseline());
@@ -168,6 +190,7 @@ class DrillRun {
       outcome = this.outcomeOf(error);
       this.journal.problems.push(error instanceof Error ? error.message : String(error));
     }
+    clearTimeout(drillTimer);
     try {
       await this.phaseStep('restore', () => this.restore());
       this.noteTicket({ restored: true, restoredAt: new Date(this.clock.now()).toISOString(), restoredBy: 'drill' });
@@ -190,6 +213,7 @@ class DrillRun {
   private outcomeOf(error: unknown): Outcome {
     if (error instanceof DrillStop) return error.outcome;
     if (error instanceof MutationError) return 'invalid';
+    if (this.deadlineExceeded) return 'error';
     if (this.options.signal?.aborted) return 'interrupted';
     return 'error';
   }
@@ -201,6 +225,7 @@ class DrillRun {
     const service = await describeService(ecs, this.env.cluster, this.serviceName).catch((error: Error) => {
       throw new DrillStop('invalid', `preflight: ${error.message}`);
     });
+    await this.checkSafety(service);
     if (service.status !== 'ACTIVE') throw new DrillStop('invalid', `preflight: service ${this.serviceName} is ${service.status}, not ACTIVE`);
     const baselineArn = service.taskDefinition;
     if (!baselineArn) throw new DrillStop('invalid', `preflight: service ${this.serviceName} reports no task definition`);
@@ -232,6 +257,47 @@ class DrillRun {
       image: this.mutated.image,
       badTag: this.mutated.tag ?? '',
     };
+  }
+
+  /** Everything that must hold before a drill may touch this service; then the lock. */
+  private async checkSafety(service: Awaited<ReturnType<typeof describeService>>): Promise<void> {
+    const accountChecked = needsAccountCheck(this.env);
+    const account = accountChecked
+      ? await callerAccount({ endpoint: this.env.endpoint, region: this.env.region, local: this.env.endpoint !== undefined && isLoopback(this.env.endpoint) }, this.signal).catch(
+          (error: Error) => {
+            throw new DrillStop('invalid', `preflight: cannot tell which AWS account this is (STS GetCallerIdentity: ${error.message})`);
+          },
+        )
+      : undefined;
+    const verdict = refusals({
+      env: this.env,
+      scenario: this.scenario,
+      serviceName: this.serviceName,
+      allowProduction: this.options.allowProduction ?? false,
+      account,
+      accountChecked,
+      service,
+    });
+    if (verdict.refusals.length > 0) throw new DrillStop('invalid', `preflight refused the drill, nothing was touched: ${verdict.refusals.join('; ')}`);
+    this.serviceArn = service.serviceArn;
+    if (!this.serviceArn) throw new DrillStop('invalid', `preflight: ECS reported no ARN for service ${this.serviceName}`);
+    const holder = `${userInfo().username}@${hostname()}${process.env['GITHUB_RUN_ID'] ? ` gh-run ${process.env['GITHUB_RUN_ID']}` : ''}`;
+    const ttlMs = (this.env.timeouts.drillSeconds + this.env.timeouts.restoreSeconds) * 1000;
+    const acquired = await acquireLock(this.options.ecs, { serviceArn: this.serviceArn, runId: this.journal.runId, holder, ttlMs, now: () => this.clock.now() }).catch((error: unknown) => {
+      if (error instanceof LockHeldError) throw new DrillStop('locked', `preflight: ${error.message}`);
+      throw error;
+    });
+    this.lockHeld = true;
+    this.action('lock-acquired', { serviceArn: this.serviceArn, holder, tookOver: acquired.tookOver ? describeLock(acquired.tookOver) : undefined });
+    if (acquired.tookOver) this.journal.problems.push(`warning: took over an expired drill lock (${describeLock(acquired.tookOver)})`);
+  }
+
+  /** Releases the lock unless the service was left broken: then it keeps other drills off until someone restores it. */
+  private async unlock(): Promise<void> {
+    if (!this.lockHeld || !this.serviceArn) return;
+    const released = await releaseLock(this.options.ecs, this.serviceArn, this.journal.runId);
+    this.lockHeld = false;
+    this.action('lock-released', { serviceArn: this.serviceArn, released });
   }
 
   private async baseline(): Promise<void> {
@@ -306,10 +372,10 @@ class DrillRun {
     const rollout = this.scenario.rollout;
     this.journal.markers.injectAt = this.clock.now();
     if (rollout.method === 'update-service') {
-      await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: badArn }), { abortSignal: this.options.signal });
+      await ecs.send(new UpdateServiceCommand({ cluster: this.env.cluster, service: this.serviceName, taskDefinition: badArn }), { abortSignal: this.signal });
       this.action('update-service', { taskDefinition: badArn });
     } else {
-      const result = await runCommand(rollout.command, this.placeholders, { timeoutMs: rollout.timeoutSeconds * 1000, signal: this.options.signal, env: this.commandEnv() });
+      const result = await runCommand(rollout.command, this.placeholders, { timeoutMs: rollout.timeoutSeconds * 1000, signal: this.signal, env: this.commandEnv() });
       this.action('deploy-command', { command: result.command, exitCode: result.exitCode, durationMs: result.durationMs, output: result.output });
     }
   }
@@ -333,7 +399,7 @@ class DrillRun {
         const candidates = [...fired, ...(ecs ? [{ t: ecs.t, by: `ECS: ${ecs.reason}` }] : [])].sort((a, b) => a.t - b.t);
         return candidates[0];
       }).catch((error: unknown) => {
-        if (this.options.signal?.aborted) throw error;
+        if (this.signal.aborted) throw error;
         throw new DrillStop('failed', `gate: no failure signal within the ${this.scenario.expectations.recoveryWithinSeconds} s budget; the bad release was not detected`);
       });
       this.journal.markers.detectedAt = detected.t;
@@ -358,7 +424,7 @@ class DrillRun {
         baselineTaskDefinition: baselineArn,
         placeholders: this.placeholders,
         commandEnv: this.commandEnv(),
-        signal: this.options.signal,
+        signal: this.signal,
       });
       this.action(path.name === 'command' ? 'rollback-command' : 'rollback-triggered', { path: path.name, ...detail });
       return;
@@ -366,7 +432,7 @@ class DrillRun {
     const started = await this.waitUntil('ECS to start rolling back', deadline, () =>
       this.timeline.of('service').find((o) => o.t >= injectAt && (rollingBackTo(o, baselineArn, badArn) || steadyOn(o, baselineArn))),
     ).catch((error: unknown) => {
-      if (this.options.signal?.aborted) throw error;
+      if (this.signal.aborted) throw error;
       throw new DrillStop('failed', `rollback: ECS did not start a rollback within the budget (${describeState(this.lastService())})`);
     });
     this.journal.markers.rollbackStartedAt = started.t;
@@ -379,7 +445,7 @@ class DrillRun {
     await this.waitUntil('the baseline to be steady and serve every probe for the stable window', deadline, () =>
       this.measureNow()?.timeToRecoverMs !== undefined,
     ).catch((error: unknown) => {
-      if (this.options.signal?.aborted) throw error;
+      if (this.signal.aborted) throw error;
       throw new DrillStop('failed', `verify: the service did not recover within ${this.scenario.expectations.recoveryWithinSeconds} s (${describeState(this.lastService())})`);
     });
     this.journal.smoke.afterRecovery = await this.smoke('after-recovery');
@@ -389,6 +455,7 @@ class DrillRun {
   private async restore(): Promise<void> {
     if (!this.touched) {
       await this.stopObserving();
+      await this.unlock();
       this.journal.restore = { ok: true, state: 'nothing was touched', actions: [] };
       return;
     }
@@ -419,6 +486,7 @@ class DrillRun {
         this.action('deregister-task-definition', { taskDefinitionArn: arn });
       }
       await this.stopObserving();
+      await this.unlock();
       this.journal.restore = { ok: true, state: `steady on the baseline ${baselineArn}`, actions };
     } catch (error) {
       await this.stopObserving();
@@ -473,6 +541,11 @@ class DrillRun {
     this.timeline.add({ t: record.startedAt, source: 'phase', phase, event: 'start' });
     this.progress(phase);
     const wrap = this.options.step ?? ((_: Phase, fn: () => Promise<void>) => fn());
+    const deadline = this.phaseDeadline(phase);
+    const timer = deadline
+      ? setTimeout(() => this.exceed(`${phase} exceeded its deadline, ${deadline.what} in ${this.options.environment.file}`), Math.max(0, deadline.at - this.clock.now()))
+      : undefined;
+    timer?.unref();
     try {
       // Before anything is touched a ticket that cannot be written stops the drill; from restore on it must not.
       this.noteTicket({ phase }, { critical: phase === 'preflight' });
@@ -480,13 +553,42 @@ class DrillRun {
       if (phase !== 'restore' && phase !== 'report') this.interruptPoint();
       await wrap(phase, body);
     } catch (error) {
-      record.outcome = this.options.signal?.aborted && phase !== 'restore' ? 'interrupted' : 'failed';
+      record.outcome = this.signal.aborted && !this.deadlineExceeded && phase !== 'restore' ? 'interrupted' : 'failed';
       record.detail = error instanceof Error ? error.message : String(error);
       throw error;
     } finally {
+      clearTimeout(timer);
       record.endedAt = this.clock.now();
       this.timeline.add({ t: record.endedAt, source: 'phase', phase, event: 'end', outcome: record.outcome, detail: record.detail });
     }
+  }
+
+  /** The phase's backstop deadline, in ms since the epoch; none for restore (it has its own) and report. */
+  private phaseDeadline(phase: Phase): { at: number; what: string } | undefined {
+    const t = this.env.timeouts;
+    const injectAt = this.journal.markers.injectAt ?? this.clock.now();
+    const from = (start: number, seconds: number, what: string) => ({ at: start + seconds * 1000 + BACKSTOP_MARGIN_MS, what });
+    switch (phase) {
+      case 'preflight':
+        return from(this.clock.now(), t.preflightSeconds, `timeouts.preflightSeconds (${t.preflightSeconds} s)`);
+      case 'baseline':
+        return from(this.clock.now(), t.baselineSeconds + t.smokeSeconds, `timeouts.baselineSeconds + smokeSeconds (${t.baselineSeconds + t.smokeSeconds} s)`);
+      case 'inject':
+        return from(this.clock.now(), t.injectSeconds, `timeouts.injectSeconds (${t.injectSeconds} s)`);
+      case 'gate':
+      case 'rollback':
+        return from(injectAt, t.recoverySeconds, `timeouts.recoverySeconds (${t.recoverySeconds} s) from inject`);
+      case 'verify':
+        return from(injectAt, t.recoverySeconds + t.smokeSeconds, `timeouts.recoverySeconds + smokeSeconds (${t.recoverySeconds + t.smokeSeconds} s) from inject`);
+      default:
+        return undefined;
+    }
+  }
+
+  private exceed(reason: string): void {
+    if (this.deadline.signal.aborted) return;
+    this.deadlineExceeded = reason;
+    this.deadline.abort(new Error(reason));
   }
 
   /**
@@ -511,6 +613,10 @@ class DrillRun {
   }
 
   private interruptPoint(): void {
+    if (this.deadlineExceeded) {
+      this.action('deadline', { phase: this.phase, reason: this.deadlineExceeded });
+      throw new DrillStop('error', `${this.phase}: ${this.deadlineExceeded}; the drill stopped and restored the service`);
+    }
     if (this.options.signal?.aborted) {
       this.action('interrupt', { phase: this.phase });
       throw new DrillStop('interrupted', `interrupted during ${this.phase}`);

@@ -5,99 +5,29 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListTaskDefinitionsCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../harness/config/load.ts';
-import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
 import type { Journal } from '../../harness/run/journal.ts';
 import {
   cleanUpFiredrill,
   describeRun,
   journalsIn,
   PROBE_INTERVAL_MS,
-  runFiredrill,
   SCENARIOS_DIR,
   scenarioCopy,
   startFiredrill,
-  tempDir,
   waitForStdout,
-  writeEnvironment,
   type FinishedCli,
 } from '../support/firedrill-cli.ts';
-import { sandboxEvents, service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { sandboxEvents, service } from '../support/sandbox.ts';
+import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type SandboxEvent, type Stage } from '../support/drill-stage.ts';
 import { waitFor } from '../support/wait.ts';
 
-const CLUSTER = 'firedrill';
-const SERVICE = 'demo';
 const MINUTE = 60_000;
 
 const SHIPPED = readdirSync(SCENARIOS_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
-
-interface Stage {
-  t: TestSandbox;
-  baselineArn: string;
-  baselineDeploymentId: string;
-  dir: string;
-  envFile: string;
-  reportDir: string;
-}
-
-/** A fresh sandbox with the demo service steady on v1.0.0, and an environment file for it. */
-const stage = async (): Promise<Stage> => {
-  const t = await startTestSandbox();
-  try {
-    const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
-    const dir = tempDir();
-    return {
-      t,
-      baselineArn: deployed.taskDefinitionArn,
-      baselineDeploymentId: deployed.service.deployments![0]!.id!,
-      dir,
-      envFile: writeEnvironment(dir, t),
-      reportDir: join(dir, 'reports'),
-    };
-  } catch (error) {
-    await t.stop();
-    throw error;
-  }
-};
-
-const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
-  runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
-
-type SandboxEvent = ReturnType<typeof sandboxEvents>[number];
-
-/** Any ECS call that is not a read. */
-const isMutating = (e: SandboxEvent): boolean => e.kind === 'api.call' && !/^(Describe|List)/.test(String(e.operation));
-
-/** One deployment, PRIMARY and COMPLETED, on the baseline, 2 running; and only the baseline revision ACTIVE. */
-const expectSteadyOnBaseline = async (s: Stage, context: string) => {
-  // The drill's restore waited for this already; the poll only absorbs DescribeServices racing a final tick.
-  const steady = await waitFor(
-    async () => {
-      const svc = await service(s.t.ecs, CLUSTER, SERVICE);
-      const [only, ...others] = svc.deployments ?? [];
-      return others.length === 0 && only?.status === 'PRIMARY' && only.rolloutState === 'COMPLETED' && svc.runningCount === 2 ? svc : undefined;
-    },
-    30_000,
-    'the service to be steady',
-  );
-  expect(steady.taskDefinition, context).toBe(s.baselineArn);
-  expect(steady.deployments![0]!.taskDefinition, context).toBe(s.baselineArn);
-  expect(steady.runningCount, context).toBe(2);
-  const active = await s.t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'ACTIVE' }));
-  expect(active.taskDefinitionArns, context).toEqual([s.baselineArn]);
-  return steady;
-};
-
-const expectInactive = async (s: Stage, arns: string[]) => {
-  for (const arn of arns) {
-    const described = await s.t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
-    expect(described.taskDefinition?.status, arn).toBe('INACTIVE');
-  }
-};
 
 const verdict = (j: Journal, expectation: string) => {
   const found = j.verdicts.find((v) => v.expectation === expectation);

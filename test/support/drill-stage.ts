@@ -1,0 +1,83 @@
+// A stage for end-to-end drill tests: a fresh sandbox with the demo service steady on v1.0.0,
+// an environment file for it, and the checks that a drill left the service as it found it.
+
+import { join } from 'node:path';
+import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { expect } from 'vitest';
+import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
+import { runFiredrill, tempDir, writeEnvironment, type FinishedCli } from './firedrill-cli.ts';
+import { sandboxEvents, service, startTestSandbox, type TestSandbox } from './sandbox.ts';
+import { waitFor } from './wait.ts';
+
+export const CLUSTER = 'firedrill';
+export const SERVICE = 'demo';
+
+export interface Stage {
+  t: TestSandbox;
+  baselineArn: string;
+  baselineDeploymentId: string;
+  dir: string;
+  envFile: string;
+  reportDir: string;
+}
+
+/** A fresh sandbox with the demo service steady on v1.0.0, and an environment file for it. */
+export const stage = async (): Promise<Stage> => {
+  const t = await startTestSandbox();
+  try {
+    const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
+    const dir = tempDir();
+    return {
+      t,
+      baselineArn: deployed.taskDefinitionArn,
+      baselineDeploymentId: deployed.service.deployments![0]!.id!,
+      dir,
+      envFile: writeEnvironment(dir, t),
+      reportDir: join(dir, 'reports'),
+    };
+  } catch (error) {
+    await t.stop();
+    throw error;
+  }
+};
+
+export const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
+  runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
+
+export type SandboxEvent = ReturnType<typeof sandboxEvents>[number];
+
+/**
+ * Any call that changes the service or its task definitions. Reads do not, nor does STS's
+ * GetCallerIdentity; TagResource and UntagResource only take and release the drill lock, and
+ * expectSteadyOnBaseline proves the lock is gone afterwards.
+ */
+export const isMutating = (e: SandboxEvent): boolean => e.kind === 'api.call' && !/^(Describe|List|GetCallerIdentity$|TagResource$|UntagResource$)/.test(String(e.operation));
+
+/** One deployment, PRIMARY and COMPLETED, on the baseline, 2 running; and only the baseline revision ACTIVE. */
+export const expectSteadyOnBaseline = async (s: Stage, context: string) => {
+  // The drill's restore waited for this already; the poll only absorbs DescribeServices racing a final tick.
+  const steady = await waitFor(
+    async () => {
+      const svc = await service(s.t.ecs, CLUSTER, SERVICE);
+      const [only, ...others] = svc.deployments ?? [];
+      return others.length === 0 && only?.status === 'PRIMARY' && only.rolloutState === 'COMPLETED' && svc.runningCount === 2 ? svc : undefined;
+    },
+    30_000,
+    'the service to be steady',
+  );
+  expect(steady.taskDefinition, context).toBe(s.baselineArn);
+  expect(steady.deployments![0]!.taskDefinition, context).toBe(s.baselineArn);
+  expect(steady.runningCount, context).toBe(2);
+  const active = await s.t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'ACTIVE' }));
+  expect(active.taskDefinitionArns, context).toEqual([s.baselineArn]);
+  const tags = await s.t.ecs.send(new ListTagsForResourceCommand({ resourceArn: steady.serviceArn! }));
+  expect((tags.tags ?? []).filter((t) => t.key?.startsWith('firedrill:lock')), `${context}\nthe drill lock is still on the service`).toEqual([]);
+  return steady;
+};
+
+export const expectInactive = async (s: Stage, arns: string[]) => {
+  for (const arn of arns) {
+    const described = await s.t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+    expect(described.taskDefinition?.status, arn).toBe('INACTIVE');
+  }
+};
