@@ -97,16 +97,19 @@ export const forgetEarlierBuildsOf = (historyPath: string, resultsDir: string): 
   return lines.length - kept.length;
 };
 
+// What Allure 3 writes at the top of a report (a build cut short may have written only some).
+const REPORT_ENTRIES = new Set(['index.html', 'awesome', 'data', 'widgets', 'summary.json', 'test-results.json']);
+
 /**
  * Allure 3 writes its report into a folder of its own and moves it up into the output only when
  * that folder is the output's one directory: over an earlier report it leaves the new one in
  * allure-report/awesome/ and the old index.html in place. So the output goes first, but only
- * when it is a report (or empty): never a folder someone pointed --output at by mistake.
+ * when it is a report (or empty): never a folder that was pointed at by mistake.
  */
 const clearEarlierReport = (output: string): void => {
   if (!existsSync(output)) return;
   const entries = readdirSync(output);
-  if (entries.length > 0 && !entries.includes('index.html')) throw new Error(`${output} is not an Allure report (no index.html); not replacing it`);
+  if (entries.length > 0 && !entries.some((e) => REPORT_ENTRIES.has(e))) throw new Error(`${output} does not look like an Allure report; not replacing it`);
   rmSync(output, { recursive: true, force: true });
 };
 

@@ -14,13 +14,18 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { matchCategory, normalizeCategoriesConfig } from '@allurereport/core-api';
 import { chromium, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { PROBE_CSV_HEADER } from '../../harness/report/allure-attachments.ts';
+import { DRILL_CATEGORIES } from '../../harness/report/allure-categories.ts';
 import { allurePaths, generateAllureHtml } from '../../harness/report/allure-html.ts';
 import type { Journal } from '../../harness/run/journal.ts';
+import { summarizeJournal } from '../../harness/run/summary.ts';
+import type { SmokeResult } from '../../harness/smoke/results.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, SCENARIOS_DIR, scenarioCopy, tempDir, writeEnvironment, type FinishedCli } from '../support/firedrill-cli.ts';
+import { buildJournal, circuitBreakerTimeline, gateTimeline } from '../support/journal-builder.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const MINUTE = 60_000;
@@ -353,5 +358,62 @@ describe('Allure results and the HTML report of one drill', () => {
       expect(tr.history.map((h) => h.status).sort()).toEqual(['failed', 'passed']);
       expect(statusDynamics(reportDir)).toHaveLength(3);
     });
+  });
+});
+
+// The three categories no cheap real drill reaches (a failed restore, a gate that lets the bad
+// release through, a smoke check that fails only after the rollback), and the order among all
+// five, checked with Allure 3's own matcher on hand-made journals: the message is what the drill
+// spec fails with, summarizeJournal's text inside Playwright's expect message.
+describe('drill categories, by Allure 3\'s own matcher', () => {
+  const categories = normalizeCategoriesConfig([...DRILL_CATEGORIES]);
+  const playwrightMessage = (j: Journal): string =>
+    `Error: ${summarizeJournal(j)}\n\nexpect(received).toBe(expected) // Object.is equality\n\nExpected: "passed"\nReceived: "${j.outcome}"`;
+  const categoryOf = (j: Journal, status: 'failed' | 'broken' | 'passed' = 'failed') =>
+    matchCategory(categories, { status, flaky: false, labels: [], message: status === 'passed' ? undefined : playwrightMessage(j) })?.name;
+  const smoke = (name: string, status: SmokeResult['status']): SmokeResult => ({ kind: 'http', name, status, durationMs: 5, summary: status === 'failed' ? '1 problem: status 500' : 'ok', failures: status === 'failed' ? ['status 500'] : [], attachments: [] });
+  const tooSlow = { recoveryWithinSeconds: 0.001 };
+
+  it('a drill over its recovery budget: rollback too slow', () => {
+    const j = buildJournal({ timeline: circuitBreakerTimeline(), injectAt: 10_000, expectations: tooSlow });
+    expect(j.outcome).toBe('failed');
+    expect(categoryOf(j)).toBe('rollback too slow');
+  });
+
+  it('the bad release served more than allowed: gate let the bad release through', () => {
+    const j = buildJournal({ timeline: gateTimeline(), injectAt: 10_000, rollbackPath: 'redeploy-previous', expectations: { maxBadTrafficShare: 0 } });
+    // The bad release took the traffic and its deployment completed; the rollback itself was quick.
+    expect(j.verdicts.filter((v) => !v.passed).map((v) => v.expectation)).toEqual(['bad-release-never-completes', 'bad-traffic-share']);
+    expect(categoryOf(j)).toBe('gate let the bad release through');
+  });
+
+  it('a smoke check failing on the restored service: smoke failed after rollback', () => {
+    const j = buildJournal({ timeline: circuitBreakerTimeline(), injectAt: 10_000, outcome: 'failed', smoke: { baseline: [smoke('home', 'passed')], afterRecovery: [smoke('home', 'failed')] } });
+    expect(j.verdicts.every((v) => v.passed)).toBe(true);
+    expect(categoryOf(j)).toBe('smoke failed after rollback');
+  });
+
+  it('a baseline smoke failure is an unhealthy environment, not a smoke failure after rollback', () => {
+    const j = buildJournal({ outcome: 'unhealthy-baseline', smoke: { baseline: [smoke('home', 'failed')], afterRecovery: [] }, restore: { ok: true, state: 'nothing was touched', actions: [] } });
+    expect(categoryOf(j)).toBe('environment unhealthy before the drill');
+  });
+
+  it('a failed restore wins over everything else that failed', () => {
+    const j = buildJournal({
+      timeline: circuitBreakerTimeline(),
+      injectAt: 10_000,
+      expectations: { ...tooSlow, maxBadTrafficShare: 0 },
+      outcome: 'restore-failed',
+      smoke: { baseline: [], afterRecovery: [smoke('home', 'failed')] },
+      restore: { ok: false, state: 'the bad release is still PRIMARY', actions: [] },
+    });
+    expect(categoryOf(j)).toBe('restore failed');
+    expect(categoryOf(j, 'broken')).toBe('restore failed');
+  });
+
+  it('a passed drill is in no category', () => {
+    const j = buildJournal({ timeline: circuitBreakerTimeline(), injectAt: 10_000 });
+    expect(j.outcome).toBe('passed');
+    expect(categoryOf(j, 'passed')).toBeUndefined();
   });
 });
