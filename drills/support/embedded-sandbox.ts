@@ -10,7 +10,7 @@ import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { DEMO_TARGET_GROUP, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 
 const answers = async (endpoint: string, region: string): Promise<boolean> => {
-  const client = ecsClient({ endpoint, region });
+  const client = ecsClient({ endpoint, region, agent: 'firedrill-sandbox-setup' });
   try {
     await client.send(new ListClustersCommand({}), { abortSignal: AbortSignal.timeout(2000) });
     return true;
@@ -38,7 +38,7 @@ export const ensureSandbox = async (env: Environment, reportDir: string, log: (l
     await sandbox.stop();
     throw new Error(`the sandbox config has no target group ${DEMO_TARGET_GROUP} for the demo service`);
   }
-  const client = ecsClient({ endpoint: sandbox.endpoint, region: env.region });
+  const client = ecsClient({ endpoint: sandbox.endpoint, region: env.region, agent: 'firedrill-sandbox-setup' });
   try {
     for (const [key, svc] of services) {
       log(`deploying the demo service ${svc.service ?? key} (2 tasks of firedrill/demo-app:v1.0.0)`);

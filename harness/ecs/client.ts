@@ -9,6 +9,12 @@ export interface EcsTarget {
   /** http://127.0.0.1:4599 for the sandbox; absent for a real account. */
   endpoint?: string;
   region: string;
+  /**
+   * The user-agent product token. `firedrill` (the default) marks the harness's own calls, the
+   * ones docs/iam-policy.json must allow; test code and the sandbox's demo set-up name themselves
+   * differently so they are not mistaken for the harness.
+   */
+  agent?: 'firedrill' | 'firedrill-test' | 'firedrill-sandbox-setup';
 }
 
 /**
@@ -59,7 +65,7 @@ export const ecsClient = (target: EcsTarget): ECSClient => {
     credentials: local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
     maxAttempts: ECS_MAX_ATTEMPTS,
     retryMode: ECS_RETRY_MODE,
-    customUserAgent: [FIREDRILL_USER_AGENT],
+    customUserAgent: [target.agent && target.agent !== 'firedrill' ? [target.agent, FIREDRILL_USER_AGENT[1]] : FIREDRILL_USER_AGENT],
   });
   // Every client counts its calls, retries and errors; a drill reads them with apiCounterOf().
   countApiCalls(client);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeClustersCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiCounterOf } from '../../harness/ecs/api-stats.ts';
 import { ECS_MAX_ATTEMPTS, ecsClient } from '../../harness/ecs/client.ts';
@@ -218,14 +218,16 @@ describe('faults through the admin endpoint', () => {
     expect(logged!.epochMs - since).toBeGreaterThanOrEqual(400);
   });
 
+  // firedrill's client calls operations the harness really makes: every sandbox a test starts
+  // checks the harness's calls against docs/iam-policy.json when it stops.
   it("firedrill's SDK client rides out throttling and 500s with backoff and counts what it survived", async () => {
-    const faults: FaultConfig = { seed: 2024, operations: { ListClusters: { throttle: 0.25, error: 0.15 } } };
+    const faults: FaultConfig = { seed: 2024, operations: { ListTaskDefinitions: { throttle: 0.25, error: 0.15 } } };
     // Sequential calls draw the stream in order, so no call can meet more faults in a row than the stream has.
     const predicted = new FaultInjector(faults);
     let longest = 0;
     let run = 0;
     for (let i = 0; i < 200; i++) {
-      run = predicted.decide('ListClusters').kind ? run + 1 : 0;
+      run = predicted.decide('ListTaskDefinitions').kind ? run + 1 : 0;
       longest = Math.max(longest, run);
     }
     expect(longest, 'seed 2024 must not fault more calls in a row than the client has attempts').toBeLessThan(ECS_MAX_ATTEMPTS);
@@ -235,8 +237,8 @@ describe('faults through the admin endpoint', () => {
     try {
       const since = Date.now();
       for (let i = 0; i < CALLS; i++) {
-        const out = await ecs.send(new ListClustersCommand({}));
-        expect(out.clusterArns).toBeDefined();
+        const out = await ecs.send(new ListTaskDefinitionsCommand({}));
+        expect(out.taskDefinitionArns).toBeDefined();
       }
       const stats = apiCounterOf(ecs)!.snapshot();
       const events = sandboxEvents(t.sandbox).filter((e) => e.epochMs >= since && e.firedrill === true);
@@ -256,7 +258,7 @@ describe('faults through the admin endpoint', () => {
       });
       expect(stats.errors.ThrottlingException).toBeGreaterThan(0);
       expect(stats.errors.ServerException).toBeGreaterThan(0);
-      expect(stats.byOperation.ListClusters).toEqual({ calls: stats.calls, attempts: stats.attempts, retries: stats.retries, failed: 0, errors: stats.errors });
+      expect(stats.byOperation.ListTaskDefinitions).toEqual({ calls: stats.calls, attempts: stats.attempts, retries: stats.retries, failed: 0, errors: stats.errors });
       // The event log tells firedrill's own calls and their retries apart.
       expect(attempts.every((e) => typeof e.client === 'string' && String(e.client).startsWith('aws-sdk-js/'))).toBe(true);
       expect(new Set(attempts.map((e) => e.invocationId)).size).toBe(CALLS);
@@ -267,11 +269,11 @@ describe('faults through the admin endpoint', () => {
   });
 
   it('a fault that outlasts the retries fails the call after every attempt, and the count says so', async () => {
-    await admin(t, 'PUT', { operations: { DescribeClusters: { error: 1 } } });
+    await admin(t, 'PUT', { operations: { DescribeTaskDefinition: { error: 1 } } });
     const ecs = ecsClient({ endpoint: t.sandbox.endpoint, region: t.sandbox.region });
     try {
       const since = Date.now();
-      await expect(ecs.send(new DescribeClustersCommand({ clusters: ['default'] }))).rejects.toMatchObject({ name: 'ServerException', $metadata: { httpStatusCode: 500, attempts: ECS_MAX_ATTEMPTS } });
+      await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'firedrill-demo' }))).rejects.toMatchObject({ name: 'ServerException', $metadata: { httpStatusCode: 500, attempts: ECS_MAX_ATTEMPTS } });
       expect(apiCounterOf(ecs)!.snapshot()).toMatchObject({ calls: 1, attempts: ECS_MAX_ATTEMPTS, retries: ECS_MAX_ATTEMPTS - 1, failed: 1, errors: { ServerException: ECS_MAX_ATTEMPTS } });
       expect(faultEvents(t, since).filter((e) => e.firedrill === true)).toHaveLength(ECS_MAX_ATTEMPTS);
     } finally {

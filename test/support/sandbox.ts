@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.ts';
+import { missingFromPolicy, POLICY_FILE } from './iam-policy.ts';
 import { waitFor } from './wait.ts';
 
 export interface TestSandbox {
@@ -25,7 +26,8 @@ export const startTestSandbox = async (options: SandboxOptions = {}): Promise<Te
     ...options,
     overrides: { dataDir, ...options.overrides },
   });
-  const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+  // Named apart from the harness: the policy check below counts only the harness's own calls.
+  const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region, agent: 'firedrill-test' });
   const demo = sandbox.loadBalancers.find((lb) => lb.name === 'demo-web');
   if (!demo) throw new Error('the default sandbox config should have the demo-web target group');
   return {
@@ -36,7 +38,11 @@ export const startTestSandbox = async (options: SandboxOptions = {}): Promise<Te
     stop: async () => {
       ecs.destroy();
       await sandbox.stop();
+      // Least privilege, checked on every end-to-end run: each call the harness made to this
+      // sandbox must be allowed by the documented IAM policy.
+      const missing = missingFromPolicy(sandboxEvents(sandbox));
       rmSync(dataDir, { recursive: true, force: true });
+      if (missing.length > 0) throw new Error(`firedrill called ${missing.join(', ')}, which ${POLICY_FILE} does not allow: add them to the policy (and say why in the README)`);
     },
   };
 };

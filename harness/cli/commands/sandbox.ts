@@ -81,7 +81,7 @@ const start = async (args: string[]): Promise<number> => {
     const targetGroup = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
     out.write('deploying the demo service (cluster firedrill, service demo, firedrill/demo-app:v1.0.0)...\n');
     let lastLine = '';
-    const client = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+    const client = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region, agent: 'firedrill-sandbox-setup' });
     try {
       if (!targetGroup) throw new UserError(`the sandbox config has no target group named ${DEMO_TARGET_GROUP}, which the demo service uses`);
       await deployDemoService(
@@ -127,7 +127,7 @@ const status = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   const endpoint = values.endpoint ?? 'http://127.0.0.1:4599';
-  const client = ecsClient({ endpoint, region: values.region ?? 'us-east-1' });
+  const client = ecsClient({ endpoint, region: values.region ?? 'us-east-1', agent: 'firedrill-sandbox-setup' });
   try {
     await client.send(new ListClustersCommand({}));
     const snapshot = await readEnvironmentSnapshot(client);

@@ -1,0 +1,31 @@
+// docs/iam-policy.json, read the way the least-privilege checks need it: the set of actions it
+// allows, and the harness's calls that it does not.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const POLICY_FILE = fileURLToPath(new URL('../../docs/iam-policy.json', import.meta.url));
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+}
+
+export const policyActions = (file = POLICY_FILE): Set<string> => {
+  const policy = JSON.parse(readFileSync(file, 'utf8')) as { Statement: Statement[] };
+  return new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+};
+
+interface CallEvent {
+  kind: string;
+  service?: unknown;
+  operation?: unknown;
+  firedrill?: unknown;
+}
+
+/** The IAM actions of the calls firedrill itself made (its user-agent token), e.g. `ecs:UpdateService`. */
+export const firedrillActions = (events: CallEvent[]): Set<string> =>
+  new Set(events.filter((e) => e.kind === 'api.call' && e.firedrill === true && typeof e.operation === 'string').map((e) => `${String(e.service ?? 'ecs')}:${String(e.operation)}`));
+
+/** The actions firedrill called that the policy does not allow, sorted. */
+export const missingFromPolicy = (events: CallEvent[], allowed = policyActions()): string[] => [...firedrillActions(events)].filter((a) => !allowed.has(a)).sort();
