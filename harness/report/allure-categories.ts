@@ -23,6 +23,9 @@ const FAILING: DrillCategory['matchedStatuses'] = ['failed', 'broken'];
 export const DRILL_CATEGORIES: readonly DrillCategory[] = [
   { name: 'restore failed', messageRegex: '[\\s\\S]*RESTORE FAILED[\\s\\S]*', matchedStatuses: FAILING },
   { name: 'environment unhealthy before the drill', messageRegex: '[\\s\\S]*UNHEALTHY-BASELINE[\\s\\S]*', matchedStatuses: FAILING },
+  // Refused before anything was touched: another drill holds the service, or a guard said no.
+  { name: 'refused: service locked by another drill', messageRegex: '[\\s\\S]*: LOCKED \\(exit[\\s\\S]*', matchedStatuses: FAILING },
+  { name: 'refused by a guard or bad input', messageRegex: '[\\s\\S]*: INVALID \\(exit[\\s\\S]*', matchedStatuses: FAILING },
   { name: 'rollback too slow', messageRegex: '[\\s\\S]*FAIL recovery-within-budget[\\s\\S]*', matchedStatuses: FAILING },
   { name: 'gate let the bad release through', messageRegex: '[\\s\\S]*FAIL (bad-release-never-completes|bad-traffic-share)[\\s\\S]*', matchedStatuses: FAILING },
   { name: 'smoke failed after rollback', messageRegex: '[\\s\\S]*smoke FAILED[\\s\\S]*', matchedStatuses: FAILING },

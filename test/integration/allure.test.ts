@@ -362,8 +362,8 @@ describe('Allure results and the HTML report of one drill', () => {
 });
 
 // The three categories no cheap real drill reaches (a failed restore, a gate that lets the bad
-// release through, a smoke check that fails only after the rollback), and the order among all
-// five, checked with Allure 3's own matcher on hand-made journals: the message is what the drill
+// release through, a smoke check that fails only after the rollback, a refused drill), and the order among
+// them all, checked with Allure 3's own matcher on hand-made journals: the message is what the drill
 // spec fails with, summarizeJournal's text inside Playwright's expect message.
 describe('drill categories, by Allure 3\'s own matcher', () => {
   const categories = normalizeCategoriesConfig([...DRILL_CATEGORIES]);
@@ -409,6 +409,12 @@ describe('drill categories, by Allure 3\'s own matcher', () => {
     });
     expect(categoryOf(j)).toBe('restore failed');
     expect(categoryOf(j, 'broken')).toBe('restore failed');
+  });
+
+  it('a drill refused before anything was touched: by the lock, or by a guard', () => {
+    const refused = { restore: { ok: true, state: 'nothing was touched', actions: [] } };
+    expect(categoryOf(buildJournal({ outcome: 'locked', ...refused }))).toBe('refused: service locked by another drill');
+    expect(categoryOf(buildJournal({ outcome: 'invalid', ...refused }))).toBe('refused by a guard or bad input');
   });
 
   it('a passed drill is in no category', () => {
