@@ -5,13 +5,18 @@
 // After each: the service steady on its baseline, no revision of the family ACTIVE but the
 // baseline, no drill lock on the service, and a second recover with nothing to do.
 //
-// One sandbox, in this test process, for the whole file (so killing the harness never kills the
-// sandbox), and a fast scenario: a missing image tag under the circuit breaker, HTTP smoke only.
+// Three tracks (SIGKILL, SIGINT, SIGTERM) run side by side, each on its own sandbox in this test
+// process (so killing the harness never kills a sandbox, and one track's revisions and lock never
+// show in another's); within a track the phases run one after another on one service. Most of a
+// case is waiting (process start-up, the circuit breaker, restore), so the tracks overlap well.
+// The scenario is the fastest real drill: a missing image tag under the circuit breaker, HTTP
+// smoke only (a Chromium launch costs seconds per run).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recoverCommand } from '../../harness/cli/commands/recover.ts';
 import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { readManifest } from '../../harness/evidence/manifest.ts';
@@ -28,65 +33,66 @@ const CLUSTER = 'firedrill';
 const SERVICE = 'demo';
 const MINUTE = 60_000;
 const PHASES = ['preflight', 'baseline', 'inject', 'gate', 'rollback', 'verify', 'restore', 'report'] as const;
-/** Phases whose hold is reached with the drill lock held (the lock is taken during preflight and released at the end of restore). */
+/** `inject:registered` too: the kill lands with RegisterTaskDefinition answered but its ARN not yet written down. */
+const SIGKILL_POINTS: HoldPoint[] = ['preflight', 'baseline', 'inject', 'inject:registered', 'gate', 'rollback', 'verify', 'restore', 'report'];
+/** Holds reached with the drill lock held (taken during preflight, released at the end of restore). */
 const LOCKED_AT = new Set<HoldPoint>(['baseline', 'inject', 'inject:registered', 'gate', 'rollback', 'verify', 'restore']);
-/** Hold points reached after the bad release was registered. */
+/** Holds reached after the bad release was registered. */
 const REGISTERED_AT = new Set<HoldPoint>(['inject:registered', 'gate', 'rollback', 'verify', 'restore', 'report']);
 
-let t: TestSandbox;
-let baselineArn: string;
-let serviceArn: string;
+type Track = 'SIGKILL' | 'SIGINT' | 'SIGTERM';
+
+interface Stage {
+  t: TestSandbox;
+  baselineArn: string;
+  serviceArn: string;
+  envFile: string;
+}
+
+const stages = new Map<Track, Stage>();
 let dir: string;
-let envFile: string;
 let scenario: string;
 
 interface Row {
+  track: Track;
   point: HoldPoint;
-  how: 'SIGKILL + recover' | 'SIGINT' | 'SIGTERM';
   exit: string;
   outcome: string;
   restoreMs: number;
+  caseMs: number;
   note: string;
 }
 const results: Row[] = [];
 const fileStarted = Date.now();
 
 beforeAll(async () => {
-  t = await startTestSandbox();
-  const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
-  baselineArn = deployed.taskDefinitionArn;
-  serviceArn = deployed.service.serviceArn!;
   dir = tempDir('firedrill-crash-');
-  envFile = writeEnvironment(dir, t, 'crash-test');
-  // The fastest real drill: ECS sees the missing tag at once and the circuit breaker rolls back;
-  // no browser check (a Chromium launch costs seconds per run).
   scenario = scenarioCopy(dir, 'bad-image-tag.yaml', (doc) => {
     doc.setIn(['smoke', 'browser'], doc.createNode([]));
     doc.setIn(['expectations', 'stableWindowSeconds'], 1);
   });
-}, 2 * MINUTE);
-
-afterEach(async () => {
-  // A failed case may leave a held drill behind; it must not hold the next one's service.
-  for (const cli of live.splice(0)) {
-    if (cli.exit) continue;
-    killTree(cli.child.pid!);
-    await cli.exited;
-  }
-});
+  await Promise.all(
+    (['SIGKILL', 'SIGINT', 'SIGTERM'] as const).map(async (track) => {
+      const t = await startTestSandbox();
+      const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 120_000 });
+      stages.set(track, { t, baselineArn: deployed.taskDefinitionArn, serviceArn: deployed.service.serviceArn!, envFile: writeEnvironment(dir, t, `crash-${track.toLowerCase()}`) });
+    }),
+  );
+}, 3 * MINUTE);
 
 afterAll(async () => {
   await cleanUpFiredrill();
-  await t?.stop();
+  await Promise.all([...stages.values()].map((s) => s.t.stop()));
   if (results.length > 0) {
+    const order = (r: Row) => ['SIGKILL', 'SIGINT', 'SIGTERM'].indexOf(r.track) * 100 + SIGKILL_POINTS.indexOf(r.point);
     const ms = (n: number) => (Number.isNaN(n) ? '-' : `${(n / 1000).toFixed(1)} s`);
-    const lines = results.map((r) => `| ${r.point} | ${r.how} | ${r.exit} | ${r.outcome} | ${ms(r.restoreMs)} | ${r.note} |`);
+    const lines = [...results].sort((a, b) => order(a) - order(b)).map((r) => `| ${r.point} | ${r.track} | ${r.exit} | ${r.outcome} | ${ms(r.restoreMs)} | ${ms(r.caseMs)} | ${r.note} |`);
     process.stdout.write(
       [
         '',
-        'crash safety: restore times (SIGKILL: firedrill recover\'s own time for the run; signals: the journal\'s restore phase)',
-        '| hold at | how | exit | outcome | restore | note |',
-        '|---|---|---|---|---|---|',
+        "crash safety: restore = firedrill recover's time for the run (SIGKILL), the journal's restore phase (SIGINT, SIGTERM)",
+        '| hold at | how | exit | outcome | restore | whole case | note |',
+        '|---|---|---|---|---|---|---|',
         ...lines,
         `whole file: ${((Date.now() - fileStarted) / 1000).toFixed(0)} s`,
         '',
@@ -95,16 +101,12 @@ afterAll(async () => {
   }
 });
 
-const live: RunningCli[] = [];
-
 /** Starts `firedrill run` with FIREDRILL_HOLD_AT set for that one process. */
-const startHeld = (point: HoldPoint, reportDir: string): RunningCli => {
-  // startFiredrill copies process.env at spawn time; the variable must reach the drill and nothing else.
+const startHeld = (stage: Stage, point: HoldPoint, reportDir: string): RunningCli => {
+  // startFiredrill copies process.env synchronously at spawn, so no other case can see the variable.
   process.env[HOLD_ENV] = point;
   try {
-    const cli = startFiredrill(['run', scenario, '--env', envFile, '--report-dir', reportDir]);
-    live.push(cli);
-    return cli;
+    return startFiredrill(['run', scenario, '--env', stage.envFile, '--report-dir', reportDir]);
   } finally {
     delete process.env[HOLD_ENV];
   }
@@ -153,7 +155,7 @@ const alive = (pid: number): boolean => {
 };
 
 /** SIGKILL to every process group the run's tree spans, all at once: nothing gets to clean up. */
-const killTree = (root: number): number[] => {
+const killTree = (root: number): { pids: number[]; groups: Set<number> } => {
   const pids = descendants(root);
   const groups = new Set(pids.map((pid) => stat(pid)?.pgrp).filter((g): g is number => g !== undefined && g > 1));
   for (const group of groups) {
@@ -163,36 +165,36 @@ const killTree = (root: number): number[] => {
       // already gone
     }
   }
-  return pids;
+  return { pids, groups };
 };
 
 // ---- what must hold afterwards
 
-const tagsOfService = async () => (await t.ecs.send(new ListTagsForResourceCommand({ resourceArn: serviceArn }))).tags ?? [];
-
-const lockTags = async () => (await tagsOfService()).filter((tag) => tag.key?.startsWith('firedrill:lock'));
+const lockTags = async (stage: Stage) =>
+  ((await stage.t.ecs.send(new ListTagsForResourceCommand({ resourceArn: stage.serviceArn }))).tags ?? []).filter((tag) => tag.key?.startsWith('firedrill:lock'));
 
 /** Steady on the baseline, only the baseline ACTIVE in the family, no lock; returns this run's revisions (all INACTIVE). */
-const expectRestored = async (runId: string, context: string): Promise<string[]> => {
+const expectRestored = async (stage: Stage, runId: string, context: string): Promise<string[]> => {
+  const { ecs } = stage.t;
   const steady = await waitFor(
     async () => {
-      const svc = await service(t.ecs, CLUSTER, SERVICE);
+      const svc = await service(ecs, CLUSTER, SERVICE);
       const [only, ...others] = svc.deployments ?? [];
       return others.length === 0 && only?.status === 'PRIMARY' && only.rolloutState === 'COMPLETED' && svc.runningCount === 2 ? svc : undefined;
     },
     30_000,
     'the service to be steady',
   );
-  expect(steady.taskDefinition, context).toBe(baselineArn);
-  expect(steady.deployments![0]!.taskDefinition, context).toBe(baselineArn);
-  const active = await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'ACTIVE' }));
-  expect(active.taskDefinitionArns, context).toEqual([baselineArn]);
-  expect(await lockTags(), context).toEqual([]);
+  expect(steady.taskDefinition, context).toBe(stage.baselineArn);
+  expect(steady.deployments![0]!.taskDefinition, context).toBe(stage.baselineArn);
+  const active = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'ACTIVE' }));
+  expect(active.taskDefinitionArns, context).toEqual([stage.baselineArn]);
+  expect(await lockTags(stage), context).toEqual([]);
   // This run's revisions: the newest inactive ones carrying its tag.
-  const inactive = await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'INACTIVE', sort: 'DESC', maxResults: 5 }));
+  const inactive = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: DEMO_FAMILY, status: 'INACTIVE', sort: 'DESC', maxResults: 5 }));
   const ours: string[] = [];
   for (const arn of inactive.taskDefinitionArns ?? []) {
-    const d = await t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    const d = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
     if (d.tags?.some((tag) => tag.key === RUN_TAG && tag.value === runId)) ours.push(arn);
   }
   return ours;
@@ -204,71 +206,104 @@ const ticketOf = (runDir: string): RestoreTicket => {
   return read.ticket;
 };
 
+/** `firedrill recover` in this process: the command's own code, without another process start-up. */
+const recoverHere = async (args: string[]): Promise<{ code: number; stdout: string }> => {
+  let stdout = '';
+  const code = await recoverCommand(args, (text) => (stdout += text));
+  return { code, stdout };
+};
+
 const expectNothingToRecover = async (reportDir: string, context: string) => {
-  const again = await runFiredrill(['recover', '--report-dir', reportDir], 2 * MINUTE);
-  expect(again.code, `${context}\n--- second recover\n${describeRun(again)}`).toBe(0);
-  expect(again.stdout, context).toMatch(/^firedrill recover: nothing to recover in /);
+  const again = await recoverHere(['--report-dir', reportDir]);
+  expect(again, `${context}\n--- second recover\n${again.stdout}`).toMatchObject({ code: 0, stdout: expect.stringMatching(/^firedrill recover: nothing to recover in /) });
+};
+
+/**
+ * Runs a case; when it fails, puts its service back before the next case of the track starts, so
+ * one failure is reported once instead of as a lock held over every later case.
+ */
+const guarded = async (stage: Stage, reportDir: string, body: (started: (cli: RunningCli) => void) => Promise<void>) => {
+  let cli: RunningCli | undefined;
+  try {
+    await body((c) => (cli = c));
+  } catch (error) {
+    if (cli && !cli.exit) {
+      killTree(cli.child.pid!);
+      await cli.exited;
+    }
+    if (existsSync(reportDir)) await recoverHere(['--report-dir', reportDir, '--force']).catch(() => undefined);
+    const leftover = await lockTags(stage).catch(() => []);
+    if (leftover.length > 0) await stage.t.ecs.send(new UntagResourceCommand({ resourceArn: stage.serviceArn, tagKeys: leftover.map((tag) => tag.key!) }));
+    throw error;
+  }
 };
 
 // ---- the cases
 
-const SIGKILL_POINTS: HoldPoint[] = ['preflight', 'baseline', 'inject', 'inject:registered', 'gate', 'rollback', 'verify', 'restore', 'report'];
-
-describe.sequential('SIGKILL in each phase, then firedrill recover', () => {
+describe.concurrent('SIGKILL in each phase, then firedrill recover', () => {
   for (const point of SIGKILL_POINTS) {
-    it(
+    it.sequential(
       `killed at ${point}: recover restores the baseline, deregisters the bad release, releases the lock; a second recover does nothing`,
       async () => {
+        const stage = stages.get('SIGKILL')!;
+        const caseStarted = Date.now();
         const reportDir = join(dir, `kill-${point.replace(':', '-')}`);
-        const cli = startHeld(point, reportDir);
-        const runDir = await heldRunDir(cli, point, reportDir);
-        const before = ticketOf(runDir);
-        const runId = before.runId;
-        expect(before).toMatchObject({ phase: point.split(':')[0], restored: point === 'report' });
-        if (point === 'inject:registered') expect(before).toMatchObject({ touched: true, registered: [] });
-        const lockedBefore = (await lockTags()).some((tag) => tag.key === LOCK_TAG && tag.value === runId);
-        expect(lockedBefore, `the drill lock while held at ${point}`).toBe(LOCKED_AT.has(point));
+        await guarded(stage, reportDir, async (started) => {
+          const cli = startHeld(stage, point, reportDir);
+          started(cli);
+          const runDir = await heldRunDir(cli, point, reportDir);
+          const before = ticketOf(runDir);
+          const runId = before.runId;
+          expect(before).toMatchObject({ phase: point.split(':')[0], restored: point === 'report' });
+          if (point === 'inject:registered') expect(before).toMatchObject({ touched: true, registered: [] });
+          const lockedBefore = (await lockTags(stage)).some((tag) => tag.key === LOCK_TAG && tag.value === runId);
+          expect(lockedBefore, `the drill lock while held at ${point}`).toBe(LOCKED_AT.has(point));
 
-        const pids = killTree(cli.child.pid!);
-        const exit = await cli.exited;
-        expect(exit.signal).toBe('SIGKILL');
-        await waitFor(() => pids.every((pid) => !alive(pid)), 30_000, 'every process of the run to be gone');
-        expect(existsSync(join(runDir, 'journal.json')), 'a killed drill writes no journal').toBe(false);
+          const { pids, groups } = killTree(cli.child.pid!);
+          const exit = await cli.exited;
+          expect(exit.signal).toBe('SIGKILL');
+          // The CLI's group and Playwright's (spawned detached): both were killed, not just the CLI.
+          expect(groups.size, `process groups of the run: ${[...groups].join(', ')}`).toBeGreaterThanOrEqual(2);
+          await waitFor(() => pids.every((pid) => !alive(pid)), 30_000, 'every process of the run to be gone');
+          expect(existsSync(join(runDir, 'journal.json')), 'a killed drill writes no journal').toBe(false);
 
-        const recover = await runFiredrill(['recover', '--report-dir', reportDir], 5 * MINUTE);
-        const context = `killed at ${point}\n--- recover\n${describeRun(recover)}`;
-        expect(recover.code, context).toBe(0);
-        const ours = await expectRestored(runId, context);
-        const after = ticketOf(runDir);
-        expect(after.restored, context).toBe(true);
-        expect(after.lockHeld, context).toBe(false);
-        if (point === 'report') {
-          // The drill had restored everything before it reached report.
-          expect(recover.stdout, context).toMatch(/nothing to recover/);
-          expect(after.restoredBy).toBe('drill');
-        } else {
-          expect(recover.stdout, context).toContain(`run ${runId}`);
-          expect(recover.stdout, context).toMatch(/restored in \d+\.\d s/);
-          expect(after.restoredBy, context).toBe('recover');
-        }
-        if (REGISTERED_AT.has(point)) {
-          expect(ours, `${context}\nthe bad release, INACTIVE`).toHaveLength(1);
-          if (point !== 'report') expect(recover.stdout, context).toContain(`DeregisterTaskDefinition ${ours[0]}`);
-          if (point === 'inject:registered') expect(recover.stdout, context).toContain(`(found by its ${RUN_TAG} tag)`);
-        } else {
-          expect(ours, context).toEqual([]);
-        }
-        if (lockedBefore && point !== 'report') expect(recover.stdout, context).toContain('released the drill lock');
-        await expectNothingToRecover(reportDir, context);
+          // The user's command, as a user runs it.
+          const recover = await runFiredrill(['recover', '--report-dir', reportDir], 5 * MINUTE);
+          const context = `killed at ${point}\n--- recover\n${describeRun(recover)}`;
+          expect(recover.code, context).toBe(0);
+          const ours = await expectRestored(stage, runId, context);
+          const after = ticketOf(runDir);
+          expect(after.restored, context).toBe(true);
+          expect(after.lockHeld, context).toBe(false);
+          if (point === 'report') {
+            // The drill had restored everything before it reached report.
+            expect(recover.stdout, context).toMatch(/nothing to recover/);
+            expect(after.restoredBy).toBe('drill');
+          } else {
+            expect(recover.stdout, context).toContain(`run ${runId}`);
+            expect(recover.stdout, context).toMatch(/restored in \d+\.\d s/);
+            expect(after.restoredBy, context).toBe('recover');
+          }
+          if (REGISTERED_AT.has(point)) {
+            expect(ours, `${context}\nthe bad release, INACTIVE`).toHaveLength(1);
+            if (point !== 'report') expect(recover.stdout, context).toContain(`DeregisterTaskDefinition ${ours[0]}`);
+            if (point === 'inject:registered') expect(recover.stdout, context).toContain(`(found by its ${RUN_TAG} tag)`);
+          } else {
+            expect(ours, context).toEqual([]);
+          }
+          if (lockedBefore) expect(recover.stdout, context).toContain('released the drill lock');
+          await expectNothingToRecover(reportDir, context);
 
-        const took = /restored in (\d+\.\d) s/.exec(recover.stdout);
-        results.push({
-          point,
-          how: 'SIGKILL + recover',
-          exit: `recover ${recover.code}`,
-          outcome: '-',
-          restoreMs: took ? Number(took[1]) * 1000 : NaN,
-          note: `recover command ${(recover.ms / 1000).toFixed(1)} s wall${point === 'report' ? '; nothing to do' : ''}`,
+          const took = /restored in (\d+\.\d) s/.exec(recover.stdout);
+          results.push({
+            track: 'SIGKILL',
+            point,
+            exit: `recover ${recover.code}`,
+            outcome: point === 'report' ? 'nothing to do' : 'restored',
+            restoreMs: took ? Number(took[1]) * 1000 : NaN,
+            caseMs: Date.now() - caseStarted,
+            note: `recover ${(recover.ms / 1000).toFixed(1)} s wall; ${recover.stdout.split('\n').filter((l) => /^\s+(UpdateService|DeregisterTaskDefinition|released)/.test(l)).map((l) => l.trim().split(' ')[0]).join(', ') || 'no ECS change'}`,
+          });
         });
       },
       8 * MINUTE,
@@ -277,51 +312,57 @@ describe.sequential('SIGKILL in each phase, then firedrill recover', () => {
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  describe.sequential(`${signal} in each phase`, () => {
+  describe.concurrent(`${signal} in each phase`, () => {
     for (const point of PHASES) {
-      it(
+      it.sequential(
         `${signal} at ${point}: the drill restores by itself and writes its journal; recover finds nothing`,
         async () => {
+          const stage = stages.get(signal)!;
+          const caseStarted = Date.now();
           const reportDir = join(dir, `${signal.toLowerCase()}-${point}`);
-          const cli = startHeld(point, reportDir);
-          const runDir = await heldRunDir(cli, point, reportDir);
-          const runId = ticketOf(runDir).runId;
-          process.kill(cli.child.pid!, signal);
-          const exit = await waitFor(() => cli.exit, 4 * MINUTE, `firedrill to exit after ${signal}`);
-          const output = describeRun({ ...exit, stdout: cli.stdout(), stderr: cli.stderr() });
-          // Interrupted before restore: the drill did not finish, exit 1. Held in restore or
-          // report, every expectation was already judged; the interrupt cuts nothing short.
-          const finished = point === 'restore' || point === 'report';
-          expect(exit, output).toEqual({ code: finished ? 0 : 1, signal: null });
-          expect(cli.stderr(), output).toContain(`${signal}: stopping the drill`);
-          const journals = journalsIn(reportDir);
-          expect(journals, output).toHaveLength(1);
-          const j: Journal = journals[0]!;
-          expect(j.runId).toBe(runId);
-          expect(j.outcome, output).toBe(finished ? 'passed' : 'interrupted');
-          if (!finished) expect(j.phases.find((p) => p.phase === point)?.outcome, output).toBe('interrupted');
-          const restore = j.phases.find((p) => p.phase === 'restore');
-          expect(restore?.outcome, output).toBe('ok');
-          expect(j.restore.ok, j.restore.state).toBe(true);
+          await guarded(stage, reportDir, async (started) => {
+            const cli = startHeld(stage, point, reportDir);
+            started(cli);
+            const runDir = await heldRunDir(cli, point, reportDir);
+            const runId = ticketOf(runDir).runId;
+            process.kill(cli.child.pid!, signal);
+            const exit = await waitFor(() => cli.exit, 4 * MINUTE, `firedrill to exit after ${signal}`);
+            const output = describeRun({ ...exit, stdout: cli.stdout(), stderr: cli.stderr() });
+            // Interrupted before restore: the drill did not finish, exit 1. Held in restore or
+            // report, every expectation was already judged; the interrupt cuts nothing short.
+            const finished = point === 'restore' || point === 'report';
+            expect(exit, output).toEqual({ code: finished ? 0 : 1, signal: null });
+            expect(cli.stderr(), output).toContain(`${signal}: stopping the drill`);
+            const journals = journalsIn(reportDir);
+            expect(journals, output).toHaveLength(1);
+            const j: Journal = journals[0]!;
+            expect(j.runId).toBe(runId);
+            expect(j.outcome, output).toBe(finished ? 'passed' : 'interrupted');
+            if (!finished) expect(j.phases.find((p) => p.phase === point)?.outcome, output).toBe('interrupted');
+            const restore = j.phases.find((p) => p.phase === 'restore');
+            expect(restore?.outcome, output).toBe('ok');
+            expect(j.restore.ok, j.restore.state).toBe(true);
 
-          const ours = await expectRestored(runId, output);
-          expect(ours.length, output).toBe(REGISTERED_AT.has(point) ? 1 : 0);
-          const ticket = ticketOf(runDir);
-          expect(ticket).toMatchObject({ restored: true, restoredBy: 'drill', lockHeld: false });
-          // The bundle is sealed without the ticket, which recover may still rewrite, and verifies.
-          const manifest = readManifest(runDir);
-          expect(manifest.ok && manifest.manifest.files.map((f) => f.path)).not.toContain(TICKET_FILE);
-          expect(verifyBundle(runDir)).toMatchObject({ ok: true });
-          expect(existsSync(holdMarker(runDir, point)), 'the hold marker is gone').toBe(false);
-          await expectNothingToRecover(reportDir, output);
+            const ours = await expectRestored(stage, runId, output);
+            expect(ours.length, output).toBe(REGISTERED_AT.has(point) ? 1 : 0);
+            const ticket = ticketOf(runDir);
+            expect(ticket).toMatchObject({ restored: true, restoredBy: 'drill' });
+            // The bundle is sealed without the ticket (recover may rewrite it later), and verifies.
+            const manifest = readManifest(runDir);
+            expect(manifest.ok && manifest.manifest.files.map((f) => f.path)).not.toContain(TICKET_FILE);
+            expect(verifyBundle(runDir)).toMatchObject({ ok: true });
+            expect(existsSync(holdMarker(runDir, point)), 'the hold marker is gone').toBe(false);
+            await expectNothingToRecover(reportDir, output);
 
-          results.push({
-            point,
-            how: signal,
-            exit: String(exit.code),
-            outcome: j.outcome,
-            restoreMs: restore?.endedAt !== undefined ? restore.endedAt - restore.startedAt : NaN,
-            note: j.restore.actions.length === 0 ? 'nothing to undo' : j.restore.actions.map((a) => a.split(' ')[0]).join(', '),
+            results.push({
+              track: signal,
+              point,
+              exit: String(exit.code),
+              outcome: j.outcome,
+              restoreMs: restore?.endedAt !== undefined ? restore.endedAt - restore.startedAt : NaN,
+              caseMs: Date.now() - caseStarted,
+              note: j.restore.actions.length === 0 ? 'nothing to undo' : j.restore.actions.map((a) => a.split(' ')[0]).join(', '),
+            });
           });
         },
         6 * MINUTE,
@@ -331,7 +372,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 describe('firedrill recover: bad input', () => {
-  it('--help teaches; a missing report dir exits 2 without a stack trace; an empty one has nothing to do', async () => {
+  it('--help teaches; a missing report dir exits 2 without a stack trace; an unknown option exits 2; an empty dir has nothing to do', async () => {
     const help = await runFiredrill(['recover', '--help'], MINUTE);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: firedrill recover');
@@ -340,10 +381,11 @@ describe('firedrill recover: bad input', () => {
     expect(missing.code, describeRun(missing)).toBe(2);
     expect(missing.stderr).toContain('no report directory');
     expect(missing.stderr.split('\n').filter((l) => /^\s+at /.test(l))).toEqual([]);
-    const unknown = await runFiredrill(['recover', '--frobnicate'], MINUTE);
-    expect(unknown.code).toBe(2);
-    const empty = await runFiredrill(['recover', '--report-dir', tempDir('firedrill-empty-')], MINUTE);
-    expect(empty.code, describeRun(empty)).toBe(0);
+    const unknown = await recoverHere(['--frobnicate']).catch((error: Error) => error);
+    expect(unknown).toBeInstanceOf(Error);
+    expect(String(unknown)).toContain("Unknown option '--frobnicate'");
+    const empty = await recoverHere(['--report-dir', tempDir('firedrill-empty-')]);
+    expect(empty.code).toBe(0);
     expect(empty.stdout).toMatch(/nothing to recover/);
   });
 });

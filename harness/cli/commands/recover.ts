@@ -60,14 +60,15 @@ type Plan =
 const describeTicket = (t: RestoreTicket): string =>
   `run ${t.runId}: service ${t.serviceName} in ${t.environment.cluster} (environment ${t.environment.name}, ${t.environment.kind}), last phase ${t.phase}, ticket updated ${t.updatedAt}`;
 
-export const recoverCommand = async (args: string[]): Promise<number> => {
+/** `out` receives everything recover prints: stdout for the command, a buffer for a test. */
+export const recoverCommand = async (args: string[], out: (text: string) => void = (text) => void process.stdout.write(text)): Promise<number> => {
   const { values, positionals } = parse(
     args,
     { 'report-dir': { type: 'string' }, env: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     RECOVER_USAGE,
   );
   if (values.help) {
-    process.stdout.write(RECOVER_USAGE);
+    out(RECOVER_USAGE);
     return ExitCode.ok;
   }
   if (positionals.length > 0) throw new UserError(`recover takes no arguments (got ${positionals.join(' ')}); name the report dir with --report-dir.\n\n${RECOVER_USAGE}`);
@@ -113,21 +114,21 @@ export const recoverCommand = async (args: string[]): Promise<number> => {
   const scope = `${shown(reportDir)}${environment ? ` (environment ${environment.environment.name})` : ''}`;
   const others = otherEnvironments > 0 ? `; ${otherEnvironments} unfinished in other environments, not selected` : '';
   if (plans.length === 0) {
-    process.stdout.write(`firedrill recover: nothing to recover in ${scope}: ${finished} run${finished === 1 ? '' : 's'} finished their restore${others}\n`);
+    out(`firedrill recover: nothing to recover in ${scope}: ${finished} run${finished === 1 ? '' : 's'} finished their restore${others}\n`);
     return ExitCode.ok;
   }
-  process.stdout.write(`firedrill recover: ${plans.length} run${plans.length === 1 ? '' : 's'} in ${scope} did not finish their restore (${finished} did${others})\n`);
+  out(`firedrill recover: ${plans.length} run${plans.length === 1 ? '' : 's'} in ${scope} did not finish their restore (${finished} did${others})\n`);
 
   let failed = 0;
   for (const plan of plans) {
-    process.stdout.write(`\n${plan.ticket ? describeTicket(plan.ticket) : shown(plan.path)}\n`);
+    out(`\n${plan.ticket ? describeTicket(plan.ticket) : shown(plan.path)}\n`);
     if (plan.kind === 'alive') {
-      process.stdout.write(`  skipped: ${plan.why}\n`);
+      out(`  skipped: ${plan.why}\n`);
       continue;
     }
     if (plan.kind === 'blocked') {
       failed += 1;
-      process.stdout.write(`  NOT RECOVERED: ${plan.why}\n`);
+      out(`  NOT RECOVERED: ${plan.why}\n`);
       continue;
     }
     const { ticket, path } = plan;
@@ -140,7 +141,7 @@ export const recoverCommand = async (args: string[]): Promise<number> => {
         ecs,
         timeoutMs: environment ? environment.environment.timeouts.restoreSeconds * 1000 : ticket.restoreTimeoutMs,
         pollIntervalMs: environment?.environment.poll.intervalMs ?? ticket.pollIntervalMs,
-        log: (line) => process.stdout.write(`  ${line}\n`),
+        log: (line) => out(`  ${line}\n`),
       });
     } finally {
       ecs.destroy();
@@ -154,17 +155,17 @@ export const recoverCommand = async (args: string[]): Promise<number> => {
       writeTicket(path, updated);
     } catch (error) {
       // The service is what matters; a ticket left unfinished only means the next recover looks again.
-      process.stdout.write(`  warning: could not update ${shown(path)} (${error instanceof Error ? error.message : String(error)}); the next recover will check this run again\n`);
+      out(`  warning: could not update ${shown(path)} (${error instanceof Error ? error.message : String(error)}); the next recover will check this run again\n`);
     }
     const seconds = (result.durationMs / 1000).toFixed(1);
     if (result.ok) {
-      process.stdout.write(`  restored in ${seconds} s: ${result.actions.length === 0 ? `nothing needed doing; ${result.state}` : result.state}\n`);
+      out(`  restored in ${seconds} s: ${result.actions.length === 0 ? `nothing needed doing; ${result.state}` : result.state}\n`);
     } else {
       failed += 1;
-      process.stdout.write(`  RESTORE FAILED after ${seconds} s: ${result.state}\n`);
+      out(`  RESTORE FAILED after ${seconds} s: ${result.state}\n`);
     }
   }
-  process.stdout.write(
+  out(
     failed === 0
       ? `\nfiredrill recover: every run is restored\n`
       : `\nfiredrill recover: ${failed} run${failed === 1 ? '' : 's'} NOT restored (see above); their tickets stay for the next recover\n`,
