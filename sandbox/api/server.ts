@@ -93,7 +93,8 @@ const readBody = (req: IncomingMessage): Promise<string> =>
       if (tooLarge) reject(failure(413, 'SerializationException', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
-    req.on('error', reject);
+    // A client that goes away mid-body is its own mistake, not the sandbox's: no api.exception.
+    req.on('error', () => reject(failure(400, 'SerializationException', 'The request body was cut off: the connection closed before Content-Length bytes arrived.')));
   });
 
 const parseInput = (body: string): Record<string, unknown> => {
@@ -360,9 +361,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!res.headersSent) sendError(res, { status: 500, code: 'ServerException', message: 'Internal error.' });
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Even a request Node's HTTP parser refuses gets an AWS-shaped answer, so clients report it sensibly.
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const code = 'SerializationException';
+    const body = JSON.stringify({ __type: code, message: tooLarge ? 'The request headers are too large.' : `The request is not valid HTTP/1.1 (${printable(err.code ?? 'parse error', 64)}).` });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nconnection: close\r\ncontent-type: ${CONTENT_TYPE}\r\n` +
+        `x-amzn-errortype: ${code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    emit('api.call', { service: 'ecs', operation: '(unparseable)', status: tooLarge ? 431 : 400, errorCode: code });
   });
 
   await new Promise<void>((resolve, reject) => {

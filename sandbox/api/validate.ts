@@ -489,6 +489,12 @@ const serviceExtras = (f: Fields): ServiceExtras => {
 
 const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
 
+/**
+ * ECS's default quota of tasks per service. Without a ceiling one call could ask the controller
+ * to start a billion tasks in a single tick.
+ */
+const DESIRED_COUNT_RANGE = { min: 0, max: 5000 };
+
 export const createService = (input: Json): { cluster?: string; service: CreateServiceInput; extras: ServiceExtras } => {
   const f = Fields.of(input);
   const serviceName = f.requiredString('serviceName', 'Service name can not be blank.');
@@ -502,7 +508,7 @@ export const createService = (input: Json): { cluster?: string; service: CreateS
     invalid(`The firedrill sandbox supports only the ECS deployment controller (deploymentController.type: ${controller}).`);
   }
   const taskDefinition = f.requiredString('taskDefinition', 'Task Definition can not be blank.');
-  const desiredCount = f.integer('desiredCount', { min: 0 });
+  const desiredCount = f.integer('desiredCount', DESIRED_COUNT_RANGE);
   if (desiredCount === undefined) invalid('desiredCount should not be null or empty for a REPLICA service.');
   const service: CreateServiceInput = { serviceName, taskDefinition, desiredCount: desiredCount as number };
   const launchType = f.enumOf('launchType', LAUNCH_TYPES);
@@ -529,7 +535,7 @@ export const updateService = (input: Json): { cluster?: string; service: string;
     if (taskDefinition.trim() === '') invalid('Task Definition can not be blank.');
     update.taskDefinition = taskDefinition;
   }
-  const desiredCount = f.integer('desiredCount', { min: 0 });
+  const desiredCount = f.integer('desiredCount', DESIRED_COUNT_RANGE);
   if (desiredCount !== undefined) update.desiredCount = desiredCount;
   const dc = deploymentConfiguration(f);
   if (dc) update.deploymentConfiguration = dc;
