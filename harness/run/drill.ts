@@ -69,6 +69,8 @@ export interface DrillOptions {
   signal?: AbortSignal;
   /** The operator's consent to drill a production environment (`--allow-production`). */
   allowProduction?: boolean;
+  /** The caller (validate) holds the service's drill lock for the whole run; the drill must not take or release it. */
+  lockHeldByCaller?: boolean;
   progress?: (p: Progress) => void;
   /** Wraps each phase, e.g. in Playwright's test.step. */
   step?: <T>(phase: Phase, body: () => Promise<T>) => Promise<T>;
@@ -283,7 +285,11 @@ class DrillRun {
     if (!this.serviceArn) throw new DrillStop('invalid', `preflight: ECS reported no ARN for service ${this.serviceName}`);
     const holder = `${userInfo().username}@${hostname()}${process.env['GITHUB_RUN_ID'] ? ` gh-run ${process.env['GITHUB_RUN_ID']}` : ''}`;
     const ttlMs = (this.env.timeouts.drillSeconds + this.env.timeouts.restoreSeconds) * 1000;
+    if (this.options.lockHeldByCaller) return;
+    // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
+    this.noteTicket({ lockHeld: true, serviceArn: this.serviceArn }, { critical: true });
     const acquired = await acquireLock(this.options.ecs, { serviceArn: this.serviceArn, runId: this.journal.runId, holder, ttlMs, now: () => this.clock.now() }).catch((error: unknown) => {
+      this.noteTicket({ lockHeld: false });
       if (error instanceof LockHeldError) throw new DrillStop('locked', `preflight: ${error.message}`);
       throw error;
     });
@@ -297,6 +303,7 @@ class DrillRun {
     if (!this.lockHeld || !this.serviceArn) return;
     const released = await releaseLock(this.options.ecs, this.serviceArn, this.journal.runId);
     this.lockHeld = false;
+    this.noteTicket({ lockHeld: false });
     this.action('lock-released', { serviceArn: this.serviceArn, released });
   }
 

@@ -17,6 +17,11 @@ import { describeService, waitForSteadyState } from '../ecs/waits.ts';
 import { withTag } from '../releases/image-ref.ts';
 import { toRegisterInput } from '../releases/task-definition.ts';
 import { runDrill, type Clock, type Progress } from './drill.ts';
+import { hostname, userInfo } from 'node:os';
+import { isLoopback } from '../ecs/client.ts';
+import { accountRefusal, callerAccount, targetRefusal } from '../safety/guard.ts';
+import { acquireLock, releaseLock } from '../safety/lock.ts';
+import { needsAccountCheck } from '../safety/refusals.ts';
 import type { Journal } from './journal.ts';
 
 export interface ValidationStep {
@@ -53,6 +58,8 @@ export interface ValidateOptions {
   firedrillVersion: string;
   clock?: Clock;
   signal?: AbortSignal;
+  /** The operator's consent to validate in a production environment (`--allow-production`). */
+  allowProduction?: boolean;
   progress?: (line: string) => void;
   drillProgress?: (p: Progress) => void;
 }
@@ -72,6 +79,27 @@ export const builtInCatchScenario = (service: string): LoadedScenario => {
   return { scenario: scenarioSchema.parse(spec), file: '<built-in validation scenario>', hash: createHash('sha256').update(text).digest('hex'), text };
 };
 
+/** A guard refused the validation before anything was touched. */
+export class ValidationRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationRefused';
+  }
+}
+
+/** The drill's guards, for a run that deploys outside a drill: kind, account and target. */
+const refuseOutsideBounds = async (o: ValidateOptions, service: Awaited<ReturnType<typeof describeService>>): Promise<void> => {
+  const env = o.environment.environment;
+  const accountChecked = needsAccountCheck(env);
+  const account = accountChecked ? await callerAccount({ endpoint: env.endpoint, region: env.region, local: env.endpoint !== undefined && isLoopback(env.endpoint) }, o.signal) : undefined;
+  const reasons = [
+    env.kind === 'production' && !o.allowProduction ? `environment ${env.name} is a production environment; validate runs there only with --allow-production` : undefined,
+    accountChecked ? accountRefusal(env, account) : undefined,
+    targetRefusal({ cluster: env.cluster, service: service.serviceName ?? '' }, service),
+  ].filter((r): r is string => r !== undefined);
+  if (reasons.length > 0) throw new ValidationRefused(`validation refused, nothing was touched: ${reasons.join('; ')}`);
+};
+
 export const validateCandidate = async (o: ValidateOptions): Promise<ValidationReport> => {
   const clock = o.clock ?? { now: () => Date.now() };
   const env = o.environment.environment;
@@ -85,6 +113,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   const say = (line: string) => o.progress?.(line);
 
   const service = await describeService(o.ecs, env.cluster, serviceName);
+  await refuseOutsideBounds(o, service);
   const currentArn = service.taskDefinition!;
   const described = (await o.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: currentArn }))).taskDefinition!;
   const current = toRegisterInput(described);
@@ -116,6 +145,9 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
     return last.passed;
   };
 
+  // One lock for the whole validation: the drill inside runs under it instead of taking its own.
+  const lockId = `validate-${o.candidate}-${started}`;
+  await acquireLock(o.ecs, { serviceArn: service.serviceArn!, runId: lockId, holder: `${userInfo().username}@${hostname()}`, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000, now: () => clock.now() });
   let candidateArn: string | undefined;
   try {
     const deployed = await step('deploy-candidate', async () => {
@@ -148,6 +180,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
           firedrillVersion: o.firedrillVersion,
           clock,
           signal: budget,
+          lockHeldByCaller: true,
+          allowProduction: o.allowProduction,
           progress: o.drillProgress,
         });
         const failed = journal.verdicts.filter((v) => !v.passed).map((v) => v.summary);
@@ -167,6 +201,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       }
       await waitForSteadyState(o.ecs, env.cluster, serviceName, { timeoutMs: env.timeouts.restoreSeconds * 1000, intervalMs: env.poll.intervalMs });
       if (candidateArn) await o.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: candidateArn }));
+      // Kept when the restore failed: no drill may start on a service left in an unknown state.
+      await releaseLock(o.ecs, service.serviceArn!, lockId);
       return { passed: true, summary: `steady on the current release ${currentArn}` };
     });
   }

@@ -1,10 +1,12 @@
 // Pre-release validation against a real sandbox: a good candidate passes every step and the
-// service ends on the current release; a budget too small fails and still restores.
+// service ends on the current release; a budget too small fails and still restores; a held
+// lock or a foreign account refuses it before anything is touched.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { ListTagsForResourceCommand, ListTaskDefinitionsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
+import { LockHeldError, lockTags as lockTagsFor } from '../../harness/safety/lock.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../harness/config/load.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
@@ -50,6 +52,8 @@ const validate = (budgetMs: number) =>
     firedrillVersion: 'test',
   });
 
+const lockTags = async (arn: string) => ((await t.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).filter((tag) => tag.key?.startsWith('firedrill:lock'));
+
 const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'firedrill-demo', status: 'ACTIVE' }))).taskDefinitionArns;
 
 describe('firedrill validate', () => {
@@ -66,6 +70,7 @@ describe('firedrill validate', () => {
     expect(after.taskDefinition).toBe(baselineArn);
     expect(after.deployments).toHaveLength(1);
     expect(await activeRevisions()).toEqual([baselineArn]);
+    expect(await lockTags(after.serviceArn!), 'validation released its drill lock').toEqual([]);
   });
 
   it('a budget that cannot hold fails the validation and still restores the current release', async () => {
@@ -78,5 +83,22 @@ describe('firedrill validate', () => {
     expect(after.taskDefinition).toBe(baselineArn);
     expect(after.deployments?.[0]?.rolloutState).toBe('COMPLETED');
     expect(await activeRevisions()).toEqual([baselineArn]);
+  });
+
+  it('refuses before touching anything while another drill holds the service, and for an account the environment does not allow', async () => {
+    const arn = (await service(t.ecs, 'firedrill', 'demo')).serviceArn!;
+    const foreign = lockTagsFor({ runId: 'nightly-7', holder: 'ci@runner', expiresAt: Date.now() + 600_000 });
+    await t.ecs.send(new TagResourceCommand({ resourceArn: arn, tags: foreign }));
+    await expect(validate(300_000)).rejects.toThrow(LockHeldError);
+    expect(await lockTags(arn)).toEqual(expect.arrayContaining(foreign));
+    await t.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: foreign.map((f) => f.key!) }));
+
+    writeFileSync(join(dir, 'env.yaml'), `${readFileSync(join(dir, 'env.yaml'), 'utf8')}\nallowedAccountIds: ["111111111111"]\n`);
+    await expect(validate(300_000)).rejects.toThrow(/AWS account 000000000000, which environment test-sandbox does not allow/);
+    const after = await service(t.ecs, 'firedrill', 'demo');
+    expect(after.taskDefinition).toBe(baselineArn);
+    expect(after.deployments).toHaveLength(1);
+    expect(await activeRevisions()).toEqual([baselineArn]);
+    expect(await lockTags(arn)).toEqual([]);
   });
 });

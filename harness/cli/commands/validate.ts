@@ -4,13 +4,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { ecsClient } from '../../ecs/client.ts';
-import { validateCandidate } from '../../run/validate.ts';
+import { validateCandidate, ValidationRefused } from '../../run/validate.ts';
+import { LockHeldError } from '../../safety/lock.ts';
 import { parse } from '../args.ts';
 import { historyFileFor, recordValidationHistory } from './metrics.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
 
 const VALIDATE_USAGE = `Usage: firedrill validate --candidate TAG [--env NAME|FILE] [--service KEY]
                          [--budget SECONDS] [--rollback-budget SECONDS] [--scenario FILE] [--report-dir DIR]
+                         [--allow-production]
 
 Pre-release validation of a candidate tag, within a time budget (default 300 s):
   1. deploy the candidate (the current task definition with the candidate's image tag);
@@ -18,7 +20,11 @@ Pre-release validation of a candidate tag, within a time budget (default 300 s):
   3. deploy the candidate again and drill a failing release on top of it (--scenario, or a
      missing image tag under the circuit breaker): the rollback path must bring the candidate back;
   4. restore the current release, always.
-Exits 0 when every step passed within the budget, 1 otherwise, 4 when the restore failed.
+Before anything is touched it applies the drill's guards (the AWS account must be in the
+environment's allowedAccountIds; production needs --allow-production) and takes the service's
+drill lock for the whole run.
+Exits 0 when every step passed within the budget, 1 otherwise, 2 for bad input or a guard's
+refusal, 3 when another drill holds the lock, 4 when the restore failed.
 Writes <report dir>/validation-<time>.json.
 
 Options:
@@ -29,6 +35,7 @@ Options:
   --rollback-budget SECONDS Budget of the rollback to the current release (default 600)
   --scenario FILE           The failing release to drill on top of the candidate
   --report-dir DIR          Where the report and the drill's journal go (default: reports)
+  --allow-production        Consent to validate in an environment of kind production
 `;
 
 const positiveSeconds = (value: string | undefined, flag: string, fallback: number): number => {
@@ -49,6 +56,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       'rollback-budget': { type: 'string' },
       scenario: { type: 'string' },
       'report-dir': { type: 'string' },
+      'allow-production': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     VALIDATE_USAGE,
@@ -92,8 +100,11 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       reportDir,
       firedrillVersion: version,
       signal: interrupt.signal,
+      allowProduction: values['allow-production'] ?? false,
       progress: (line) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`),
     }).catch((error: unknown) => {
+      if (error instanceof ValidationRefused) throw new UserError(error.message);
+      if (error instanceof LockHeldError) throw new UserError(error.message, ExitCode.unhealthyBefore);
       throw explainConnectionError(error, env.endpoint);
     });
     mkdirSync(reportDir, { recursive: true });
