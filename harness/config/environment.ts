@@ -66,8 +66,6 @@ export const environmentSchema = z
       smokeSeconds: z.number().positive().default(120),
       /** Restore: back to the baseline task definition and steady. */
       restoreSeconds: z.number().positive().default(600),
-      /** Writing the journal and the reports of one drill. */
-      reportSeconds: z.number().positive().default(60),
       /** The whole drill before restore; restore then has restoreSeconds of its own. */
       drillSeconds: z.number().positive().default(1800),
     })
