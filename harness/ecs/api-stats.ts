@@ -37,9 +37,12 @@ export const errorCodeOf = (error: unknown): string => {
 };
 
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+// A connection dropped or timed out mid-call. Not ECONNREFUSED or ENOTFOUND: nobody is listening
+// there, and hammering it until a deadline only delays the report of what state was left.
+const NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
-/** Throttling or a server-side failure: what the retry strategy exists for. */
-export const isTransientCode = (code: string): boolean => THROTTLING.has(code) || /^(ServerException|ServiceUnavailable|InternalFailure|HTTP 5\d\d|E[A-Z]+|TimeoutError)/.test(code);
+/** Throttling, a server-side failure or a dropped connection: what the retry strategy exists for. */
+export const isTransientCode = (code: string): boolean => THROTTLING.has(code) || NETWORK.has(code) || /^(ServerException|ServiceUnavailable|InternalFailure|HTTP 5\d\d)/.test(code);
 
 const addInto = (target: ApiOperationStats, source: ApiOperationStats, sign: 1 | -1): void => {
   target.calls += sign * source.calls;
