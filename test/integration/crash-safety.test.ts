@@ -12,7 +12,7 @@
 // The scenario is the fastest real drill: a missing image tag under the circuit breaker, HTTP
 // smoke only (a Chromium launch costs seconds per run).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ import { readManifest } from '../../harness/evidence/manifest.ts';
 import { HOLD_ENV, holdMarker, type HoldPoint } from '../../harness/run/hold.ts';
 import type { Journal } from '../../harness/run/journal.ts';
 import { RUN_TAG } from '../../harness/run/recover.ts';
-import { readTicket, TICKET_FILE, type RestoreTicket } from '../../harness/run/restore-ticket.ts';
+import { readTicket, TICKET_FILE, TicketWriter, writeTicket, type RestoreTicket } from '../../harness/run/restore-ticket.ts';
 import { LOCK_TAG } from '../../harness/safety/lock.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, startFiredrill, tempDir, writeEnvironment, type RunningCli } from '../support/firedrill-cli.ts';
 import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -440,5 +440,48 @@ describe('firedrill recover: bad input', () => {
     const empty = await recoverHere(['--report-dir', tempDir('firedrill-empty-')]);
     expect(empty.code).toBe(0);
     expect(empty.stdout).toMatch(/nothing to recover/);
+  });
+
+  // None of these reach ECS: recover must decide from the ticket alone to leave the run be.
+  const unfinished = (reportDir: string, runId: string, environment = 'elsewhere-env'): TicketWriter => {
+    const w = new TicketWriter(join(reportDir, runId, TICKET_FILE), {
+      runId,
+      environment: { file: '/nowhere.yaml', name: environment, kind: 'sandbox', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', cluster: CLUSTER },
+      serviceName: SERVICE,
+      restoreTimeoutMs: 1000,
+      pollIntervalMs: 100,
+    });
+    w.update({ phase: 'gate', touched: true, baselineTaskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/x:1' });
+    return w;
+  };
+
+  it('leaves alone a run whose drill is alive here, refuses one from another host without --force, and names a damaged ticket (exit 4)', async () => {
+    const reportDir = tempDir('firedrill-tickets-');
+    unfinished(reportDir, 'run-alive'); // owned by this very process, which is alive
+    const alive = await recoverHere(['--report-dir', reportDir]);
+    expect(alive, alive.stdout).toMatchObject({ code: 0, stdout: expect.stringContaining('its drill is still running (pid') });
+
+    const other = tempDir('firedrill-tickets-');
+    const w = unfinished(other, 'run-elsewhere');
+    writeTicket(w.path, { ...w.current, owner: { host: 'another-machine', pid: 1 } });
+    const foreign = await recoverHere(['--report-dir', other]);
+    expect(foreign.code, foreign.stdout).toBe(4);
+    expect(foreign.stdout).toContain('it ran on host another-machine');
+    expect(foreign.stdout).toContain('--force');
+
+    const damaged = tempDir('firedrill-tickets-');
+    mkdirSync(join(damaged, 'run-damaged'));
+    writeFileSync(join(damaged, 'run-damaged', TICKET_FILE), '{"ticketVersion": 1, "runId"');
+    const broken = await recoverHere(['--report-dir', damaged]);
+    expect(broken.code, broken.stdout).toBe(4);
+    expect(broken.stdout).toMatch(/NOT RECOVERED: cannot read .*run-damaged.*check its service by hand/);
+  });
+
+  it('--env selects the runs of one environment', async () => {
+    const reportDir = tempDir('firedrill-tickets-');
+    const w = unfinished(reportDir, 'run-other-env', 'some-other-environment');
+    writeTicket(w.path, { ...w.current, owner: { host: 'another-machine', pid: 1 } });
+    const selected = await recoverHere(['--report-dir', reportDir, '--env', stages.get('SIGKILL')!.envFile]);
+    expect(selected, selected.stdout).toMatchObject({ code: 0, stdout: expect.stringContaining('1 unfinished in other environments, not selected') });
   });
 });

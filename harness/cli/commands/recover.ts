@@ -74,15 +74,22 @@ export const recoverCommand = async (args: string[], out: (text: string) => void
   if (positionals.length > 0) throw new UserError(`recover takes no arguments (got ${positionals.join(' ')}); name the report dir with --report-dir.\n\n${RECOVER_USAGE}`);
   const reportDir = resolve(values['report-dir'] ?? 'reports');
   if (!existsSync(reportDir) || !statSync(reportDir).isDirectory()) {
+    // No reports/ at all: no drill ever ran here, so none can need recovering. A folder the user
+    // named that is not there is more likely a typo, and recovering nothing would hide it.
+    if (values['report-dir'] === undefined) {
+      out(`firedrill recover: nothing to recover: ${reportDir} does not exist (no drill has written a run here; pass --report-dir if they wrote elsewhere)\n`);
+      return ExitCode.ok;
+    }
     throw new UserError(`no report directory ${reportDir}: pass --report-dir with the folder the drills wrote their runs to`);
   }
   const environment: LoadedEnvironment | undefined = values.env !== undefined ? loadEnvironment(values.env) : undefined;
   const force = values.force ?? false;
 
+  const tickets = ticketsIn(reportDir);
   const plans: Plan[] = [];
   let finished = 0;
   let otherEnvironments = 0;
-  for (const { path, read } of ticketsIn(reportDir)) {
+  for (const { path, read } of tickets) {
     if (!read.ok) {
       plans.push({ kind: 'blocked', path, why: `${read.problem}: what that drill touched is unknown; check its service by hand` });
       continue;
@@ -114,7 +121,8 @@ export const recoverCommand = async (args: string[], out: (text: string) => void
   const scope = `${shown(reportDir)}${environment ? ` (environment ${environment.environment.name})` : ''}`;
   const others = otherEnvironments > 0 ? `; ${otherEnvironments} unfinished in other environments, not selected` : '';
   if (plans.length === 0) {
-    out(`firedrill recover: nothing to recover in ${scope}: ${finished} run${finished === 1 ? '' : 's'} finished their restore${others}\n`);
+    const why = tickets.length === 0 ? 'no run there left a restore ticket' : `${finished} run${finished === 1 ? '' : 's'} finished their restore${others}`;
+    out(`firedrill recover: nothing to recover in ${scope}: ${why}\n`);
     return ExitCode.ok;
   }
   out(`firedrill recover: ${plans.length} run${plans.length === 1 ? '' : 's'} in ${scope} did not finish their restore (${finished} did${others})\n`);
