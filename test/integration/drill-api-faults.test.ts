@@ -38,7 +38,11 @@ let events: ReturnType<typeof sandboxEvents>;
 let drillMs = 0;
 
 beforeAll(async () => {
-  t = await startTestSandbox();
+  // Tasks take 5 s to provision and fail their pull, not the default 0.2 s. On ECS the bad
+  // deployment lives for minutes, far longer than the SDK's throttling backoff (up to 1 s, 2 s,
+  // 4 s ...); at the default scale the circuit breaker rolls back in about a second, and a poller
+  // in backoff can miss the bad deployment altogether. This keeps the two in ECS's proportion.
+  t = await startTestSandbox({ overrides: { timing: { provisionSeconds: 100 } } });
   dir = mkdtempSync(join(tmpdir(), 'firedrill-drill-faults-'));
   const deployed = await deployDemoService(t.ecs, { cluster: 'firedrill', service: 'demo', targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
   baselineArn = deployed.taskDefinitionArn;
