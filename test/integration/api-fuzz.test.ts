@@ -274,7 +274,18 @@ interface Reply {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-const send = (port: number, c: Case): Promise<Reply> =>
+/**
+ * One request. A reset on a reused keep-alive socket is the race Node's docs describe (the server
+ * closed it as idle just as it was reused) and is sent again once on a fresh socket; a reset on
+ * a fresh socket is an answer that never came.
+ */
+const send = (port: number, c: Case, retried = false): Promise<Reply> =>
+  sendOnce(port, c).catch((error: Error & { reusedSocket?: boolean; code?: string }) => {
+    if (!retried && error.reusedSocket && error.code === 'ECONNRESET') return send(port, c, true);
+    throw error;
+  });
+
+const sendOnce = (port: number, c: Case): Promise<Reply> =>
   new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: c.method, path: c.path, headers: { ...c.headers, 'content-length': String(c.body.length) }, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -282,7 +293,7 @@ const send = (port: number, c: Case): Promise<Reply> =>
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
     req.end(c.body);
   });
 
