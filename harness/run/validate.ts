@@ -22,6 +22,8 @@ import { isLoopback } from '../ecs/client.ts';
 import { accountRefusal, callerAccount, targetRefusal } from '../safety/guard.ts';
 import { acquireLock, releaseLock } from '../safety/lock.ts';
 import { needsAccountCheck } from '../safety/refusals.ts';
+import { join } from 'node:path';
+import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
 import type { Journal } from './journal.ts';
 
 export interface ValidationStep {
@@ -147,16 +149,34 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
 
   // One lock for the whole validation: the drill inside runs under it instead of taking its own.
   const lockId = `validate-${o.candidate}-${started}`;
-  await acquireLock(o.ecs, { serviceArn: service.serviceArn!, runId: lockId, holder: `${userInfo().username}@${hostname()}`, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000, now: () => clock.now() });
+  // A restore ticket like a drill's, so `firedrill recover` can finish the job after a SIGKILL. Its
+  // restore is the outermost one: recover handles the newest tickets first, so this one, older than
+  // the drill's inside it, puts the service back on the current release last.
+  const ticket = new TicketWriter(join(o.reportDir, lockId, TICKET_FILE), {
+    runId: lockId,
+    environment: { file: o.environment.file, name: env.name, kind: env.kind, endpoint: env.endpoint, region: env.region, cluster: env.cluster },
+    serviceName,
+    serviceArn: service.serviceArn,
+    restoreTimeoutMs: env.timeouts.restoreSeconds * 1000,
+    pollIntervalMs: env.poll.intervalMs,
+  });
+  ticket.update({ lockHeld: true, touched: true, baselineTaskDefinitionArn: currentArn, family: current.family });
+  await acquireLock(o.ecs, { serviceArn: service.serviceArn!, runId: lockId, holder: `${userInfo().username}@${hostname()}`, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000, now: () => clock.now() }).catch(
+    (error: unknown) => {
+      ticket.update({ lockHeld: false, touched: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });
+      throw error;
+    },
+  );
   let candidateArn: string | undefined;
   try {
     const deployed = await step('deploy-candidate', async () => {
       const candidate = structuredClone(current);
       const c = candidate.containerDefinitions!.find((d) => d.name === container.name)!;
       c.image = withTag(container.image!, o.candidate);
-      candidate.tags = [...(candidate.tags ?? []), { key: 'firedrill:role', value: 'candidate' }];
+      candidate.tags = [...(candidate.tags ?? []), { key: 'firedrill:role', value: 'candidate' }, { key: 'firedrill:run', value: lockId }];
       candidateArn = (await o.ecs.send(new RegisterTaskDefinitionCommand(candidate), { abortSignal: budget })).taskDefinition?.taskDefinitionArn;
       report.candidateTaskDefinition = candidateArn;
+      if (candidateArn) ticket.update({ registered: [candidateArn] });
       await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: candidateArn }), { abortSignal: budget });
       await waitSteady(env.timeouts.restoreSeconds * 1000);
       return { passed: true, summary: `${c.image} is steady (${candidateArn})` };
@@ -203,6 +223,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       if (candidateArn) await o.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: candidateArn }));
       // Kept when the restore failed: no drill may start on a service left in an unknown state.
       await releaseLock(o.ecs, service.serviceArn!, lockId);
+      ticket.update({ lockHeld: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });
       return { passed: true, summary: `steady on the current release ${currentArn}` };
     });
   }

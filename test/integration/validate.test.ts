@@ -2,7 +2,7 @@
 // service ends on the current release; a budget too small fails and still restores; a held
 // lock or a foreign account refuses it before anything is touched.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTagsForResourceCommand, ListTaskDefinitionsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
@@ -12,6 +12,8 @@ import { loadEnvironment } from '../../harness/config/load.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { validateCandidate } from '../../harness/run/validate.ts';
 import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cleanUpFiredrill, describeRun, runFiredrill, startFiredrill } from '../support/firedrill-cli.ts';
+import { waitFor } from '../support/wait.ts';
 
 let t: TestSandbox;
 let baselineArn: string;
@@ -37,6 +39,7 @@ beforeEach(async () => {
   );
 });
 afterEach(async () => {
+  await cleanUpFiredrill();
   await t?.stop();
 });
 
@@ -57,6 +60,42 @@ const lockTags = async (arn: string) => ((await t.ecs.send(new ListTagsForResour
 const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'firedrill-demo', status: 'ACTIVE' }))).taskDefinitionArns;
 
 describe('firedrill validate', () => {
+  it('killed with SIGKILL while its drill runs on the candidate, `firedrill recover` puts the service back on the current release', async () => {
+    const reportDir = join(dir, 'reports');
+    // The drill inside the validation parks at its gate; the candidate is deployed and a bad release is on top of it.
+    process.env['FIREDRILL_HOLD_AT'] = 'gate';
+    let validation;
+    try {
+      validation = startFiredrill(['validate', '--candidate', 'v1.2.0', '--env', join(dir, 'env.yaml'), '--report-dir', reportDir]);
+    } finally {
+      delete process.env['FIREDRILL_HOLD_AT'];
+    }
+    const held = await waitFor(
+      () => {
+        if (validation.exit) throw new Error(`validate exited before its drill held: ${validation.stdout()}\n${validation.stderr()}`);
+        return existsSync(reportDir) ? readdirSync(reportDir).find((d) => existsSync(join(reportDir, d, 'held-at-gate'))) : undefined;
+      },
+      120_000,
+      'the drill inside validate to hold at its gate',
+    );
+    expect(held).toBeDefined();
+    const arn = (await service(t.ecs, 'firedrill', 'demo')).serviceArn!;
+    expect(await lockTags(arn)).not.toEqual([]);
+    process.kill(-validation.child.pid!, 'SIGKILL');
+    await validation.exited;
+
+    const recovered = await runFiredrill(['recover', '--report-dir', reportDir], 120_000);
+    expect(recovered.code, describeRun(recovered)).toBe(0);
+    const after = await service(t.ecs, 'firedrill', 'demo');
+    expect(after.taskDefinition, describeRun(recovered)).toBe(baselineArn);
+    expect(after.deployments).toHaveLength(1);
+    expect(await activeRevisions(), 'the candidate and the bad release are deregistered').toEqual([baselineArn]);
+    expect(await lockTags(arn)).toEqual([]);
+    const again = await runFiredrill(['recover', '--report-dir', reportDir], 60_000);
+    expect(again.code, describeRun(again)).toBe(0);
+    expect(again.stdout).toMatch(/nothing to recover|did not finish their restore \(0|no run/i);
+  }, 300_000);
+
   it('a good candidate deploys, rolls back, has a failing release caught on top of it, and the service ends on the current release', async () => {
     const report = await validate(300_000);
     expect(report.steps.map((s) => [s.name, s.passed])).toEqual([

@@ -85,7 +85,10 @@ export const recoverCommand = async (args: string[], out: (text: string) => void
   const environment: LoadedEnvironment | undefined = values.env !== undefined ? loadEnvironment(values.env) : undefined;
   const force = values.force ?? false;
 
-  const tickets = ticketsIn(reportDir);
+  // Newest first: a drill that ran inside a validation restores to the candidate, and the
+  // validation's own (older) ticket must come after it to end on the release it started from.
+  const createdAt = (t: (typeof tickets)[number]) => (t.read.ok ? Date.parse(t.read.ticket.createdAt) : 0);
+  const tickets = ticketsIn(reportDir).sort((a, b) => createdAt(b) - createdAt(a));
   const plans: Plan[] = [];
   let finished = 0;
   let otherEnvironments = 0;
