@@ -155,7 +155,19 @@ const recoveredAt = (w: Window, m: Markers): number | undefined => {
 
 const badDeploymentEnd = (w: Window, m: Markers): BadDeploymentEnd => {
   const lastSighting = [...w.services].reverse().find((o) => badDeployment(o, m));
-  if (!lastSighting) return 'never-seen';
+  if (!lastSighting) {
+    // A poller backing off from throttling can miss a short-lived deployment altogether. ECS's
+    // events still name the failure; in a drill the only deployment after inject that is not
+    // the baseline's is the bad one.
+    const baselineIds = new Set(w.services.flatMap((o) => o.deployments.filter((d) => d.taskDefinition === m.baselineTaskDefinition).map((d) => d.id)));
+    const failedOther = w.services.some((o) =>
+      o.newEvents.some((e) => {
+        const id = /\(deployment ([^)]+)\) deployment failed/.exec(e.message)?.[1];
+        return id !== undefined && !baselineIds.has(id);
+      }),
+    );
+    return failedOther ? 'FAILED' : 'never-seen';
+  }
   const final = badDeployment(lastSighting, m)!;
   if (final.rolloutState === 'FAILED') return 'FAILED';
   // A circuit-breaker rollback can fail the deployment and finish between two polls, so the

@@ -84,6 +84,21 @@ describe('measurements', () => {
     expect(measure(withoutEvent, markers({ badVersion: 'v9.9.9' })).badDeploymentEnd).toBe('replaced');
   });
 
+  it('a bad deployment no poll saw (the poller was backing off) still ends FAILED on the event ECS wrote, never on the baseline\'s own', () => {
+    const failedEvent = (id: string) => `(service demo) (deployment ${id}) deployment failed: tasks failed to start.`;
+    const build = (events: string[]) =>
+      new TimelineBuilder()
+        .services(0, INJECT, 500, steadyBaseline)
+        .action(INJECT, 'update-service')
+        .service(12_000, steadyBaseline(), { events })
+        .services(12_500, 30_000, 500, steadyBaseline)
+        .probes(0, 30_000, 500)
+        .build();
+    expect(measure(build([failedEvent('ecs-svc/2'), '(service demo) rolling back to deployment ecs-svc/1.']), markers({ badVersion: 'v9.9.9' })).badDeploymentEnd).toBe('FAILED');
+    expect(measure(build([failedEvent('ecs-svc/1')]), markers({ badVersion: 'v9.9.9' })).badDeploymentEnd).toBe('never-seen');
+    expect(measure(build([]), markers({ badVersion: 'v9.9.9' })).badDeploymentEnd).toBe('never-seen');
+  });
+
   it("the team's rollback command counts as firedrill starting the rollback", () => {
     const timeline = new TimelineBuilder()
       .services(0, INJECT, 500, steadyBaseline)
