@@ -283,9 +283,10 @@ class DrillRun {
     if (verdict.refusals.length > 0) throw new DrillStop('invalid', `preflight refused the drill, nothing was touched: ${verdict.refusals.join('; ')}`);
     this.serviceArn = service.serviceArn;
     if (!this.serviceArn) throw new DrillStop('invalid', `preflight: ECS reported no ARN for service ${this.serviceName}`);
-    const holder = `${userInfo().username}@${hostname()}${process.env['GITHUB_RUN_ID'] ? ` gh-run ${process.env['GITHUB_RUN_ID']}` : ''}`;
-    const ttlMs = (this.env.timeouts.drillSeconds + this.env.timeouts.restoreSeconds) * 1000;
     if (this.options.lockHeldByCaller) return;
+    const holder = `${userInfo().username}@${hostname()}${process.env['GITHUB_RUN_ID'] ? ` gh-run ${process.env['GITHUB_RUN_ID']}` : ''}`;
+    // Past the drill's own deadlines and its restore, a lock whose drill died is fair game.
+    const ttlMs = (this.env.timeouts.drillSeconds + this.env.timeouts.restoreSeconds) * 1000;
     // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
     this.noteTicket({ lockHeld: true, serviceArn: this.serviceArn }, { critical: true });
     const acquired = await acquireLock(this.options.ecs, { serviceArn: this.serviceArn, runId: this.journal.runId, holder, ttlMs, now: () => this.clock.now() }).catch((error: unknown) => {
