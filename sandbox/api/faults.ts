@@ -13,6 +13,7 @@
 // RegisterTaskDefinition cannot leave a second revision behind.
 
 import { z } from 'zod';
+import { mulberry32 } from '../../lib/prng.ts';
 
 export type FaultKind = 'throttle' | 'error' | 'unavailable';
 
@@ -88,18 +89,6 @@ export const STS_FAULTS: Record<FaultKind, RenderedFault> = {
   throttle: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
   error: { status: 500, code: 'InternalFailure', message: 'The request processing has failed because of an unknown error. (injected by the firedrill sandbox)' },
   unavailable: { status: 503, code: 'ServiceUnavailable', message: 'Service Unavailable (injected by the firedrill sandbox)' },
-};
-
-/** mulberry32: tiny, fast and good enough to pick which call fails; never Math.random, so runs reproduce. */
-const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 };
 
 /** FNV-1a, to give each operation its own stream from one seed. */

@@ -14,6 +14,7 @@ import { ECS_MAX_ATTEMPTS, ecsClient } from '../../harness/ecs/client.ts';
 import { FaultInjector } from '../../sandbox/api/faults.ts';
 import type { FaultConfig } from '../../sandbox/index.ts';
 import { sandboxEvents, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { isolatedAwsEnv } from '../support/aws-cli.ts';
 
 const execFileAsync = promisify(execFile);
 const TARGET = 'AmazonEC2ContainerServiceV20141113';
@@ -25,16 +26,7 @@ let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'firedrill-api-faults-'));
-  // Only the settings under test: no profile, config file or real credentials of the machine.
-  cliEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  Object.assign(cliEnv, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: join(dir, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-  });
+  cliEnv = isolatedAwsEnv(dir);
 });
 
 afterAll(() => {

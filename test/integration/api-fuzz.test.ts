@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsOperations } from '../../sandbox/api/operations.ts';
 import { sandboxEvents, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { mulberry32 } from '../../lib/prng.ts';
 
 const SEED = Number(process.env.FIREDRILL_API_FUZZ_SEED ?? 20261127);
 const CASES = Number(process.env.FIREDRILL_API_FUZZ_CASES ?? 3200);
@@ -22,16 +23,6 @@ const KEEP = 'keep-me';
 
 // ---- seeded randomness
 
-const mulberry32 = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 const random = mulberry32(SEED);
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;

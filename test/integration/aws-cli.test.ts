@@ -11,6 +11,7 @@ import { demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
 import { defaultConfig } from '../../sandbox/config.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { waitFor } from '../support/wait.ts';
+import { isolatedAwsEnv } from '../support/aws-cli.ts';
 
 const execFileAsync = promisify(execFile);
 const DEADLINE_MS = 60_000;
@@ -29,16 +30,7 @@ beforeAll(async () => {
   const targetGroups = defaultConfig().targetGroups.map((tg) => ({ ...tg, healthCheck: { ...tg.healthCheck, unhealthyThreshold: 10 } }));
   t = await startTestSandbox({ overrides: { targetGroups } });
   dir = mkdtempSync(join(tmpdir(), 'firedrill-aws-cli-'));
-  // Only the settings under test: no profile, config file or real credentials of the machine.
-  env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  Object.assign(env, {
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: join(dir, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-  });
+  env = isolatedAwsEnv(dir);
 });
 
 afterAll(async () => {

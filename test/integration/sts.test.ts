@@ -10,6 +10,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DescribeClustersCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEvents, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { isolatedAwsEnv } from '../support/aws-cli.ts';
 
 const execFileAsync = promisify(execFile);
 // Not the default 000000000000: the answer must come from the sandbox's config.
@@ -46,15 +47,7 @@ describe('STS GetCallerIdentity', () => {
   });
 
   it('answers the AWS CLI', async () => {
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-    Object.assign(env, {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: join(dir, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-    });
+    const env: NodeJS.ProcessEnv = isolatedAwsEnv(dir);
     const { stdout } = await execFileAsync('aws', ['sts', 'get-caller-identity', '--endpoint-url', t.sandbox.endpoint, '--output', 'json'], { env, timeout: 60_000 });
     expect(JSON.parse(stdout)).toEqual({ UserId: 'AIDAFIREDRILLSANDBOX0', Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/firedrill-sandbox` });
     const call = sandboxEvents(t.sandbox).filter((e) => e.kind === 'api.call' && e.service === 'sts').at(-1);

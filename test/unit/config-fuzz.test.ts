@@ -25,6 +25,7 @@ import {
 import { environmentSchema } from '../../harness/config/environment.ts';
 import { scenarioSchema } from '../../harness/config/scenario.ts';
 import { ConfigError, MAX_VALUES } from '../../lib/yaml-config.ts';
+import { mulberry32 } from '../../lib/prng.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'firedrill-fuzz-'));
@@ -44,16 +45,9 @@ type Rng = {
   chance(p: number): boolean;
 };
 
-/** mulberry32: tiny and good enough to spread cases; each case gets its own stream, so one case reproduces alone. */
+/** Each case gets its own stream, so one case reproduces alone. */
 const rng = (seed: number): Rng => {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: (items) => items[int(items.length)]!, chance: (p) => next() < p };
 };
