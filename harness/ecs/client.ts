@@ -15,6 +15,8 @@ export interface EcsTarget {
    * differently so they are not mistaken for the harness.
    */
   agent?: 'firedrill' | 'firedrill-test' | 'firedrill-sandbox-setup';
+  /** How long one HTTP request may take before it is abandoned and retried; ECS_REQUEST_TIMEOUT_MS by default. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -34,6 +36,14 @@ export const ECS_MAX_ATTEMPTS = 7;
  * really down.
  */
 export const ECS_RETRY_MODE = 'standard';
+
+/**
+ * Every wait has a deadline, a single call included: a connection that hangs (a dead proxy, a
+ * half-open socket) ends after this long and is retried like any transient error. ECS answers in
+ * well under a second; the sandbox's injected latency stays below it.
+ */
+export const ECS_REQUEST_TIMEOUT_MS = 30_000;
+export const ECS_CONNECT_TIMEOUT_MS = 5_000;
 
 const packageVersion = (): string => {
   try {
@@ -65,6 +75,8 @@ export const ecsClient = (target: EcsTarget): ECSClient => {
     credentials: local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
     maxAttempts: ECS_MAX_ATTEMPTS,
     retryMode: ECS_RETRY_MODE,
+    // throwOnRequestTimeout: without it the SDK only logs a warning when the timeout passes.
+    requestHandler: { requestTimeout: target.requestTimeoutMs ?? ECS_REQUEST_TIMEOUT_MS, connectionTimeout: ECS_CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
     customUserAgent: [target.agent && target.agent !== 'firedrill' ? [target.agent, FIREDRILL_USER_AGENT[1]] : FIREDRILL_USER_AGENT],
   });
   // Every client counts its calls, retries and errors; a drill reads them with apiCounterOf().

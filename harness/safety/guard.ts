@@ -4,7 +4,7 @@
 
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Environment } from '../config/environment.ts';
-import { FIREDRILL_USER_AGENT } from '../ecs/client.ts';
+import { ECS_CONNECT_TIMEOUT_MS, ECS_REQUEST_TIMEOUT_MS, FIREDRILL_USER_AGENT } from '../ecs/client.ts';
 import type { Scenario } from '../config/scenario.ts';
 
 /** The scenario tag that allows a scenario in a production environment. */
@@ -51,6 +51,7 @@ export const callerAccount = async (target: { endpoint?: string; region: string;
     endpoint: target.endpoint,
     credentials: target.local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
     maxAttempts: 5,
+    requestHandler: { requestTimeout: ECS_REQUEST_TIMEOUT_MS, connectionTimeout: ECS_CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
     customUserAgent: [FIREDRILL_USER_AGENT],
   });
   try {

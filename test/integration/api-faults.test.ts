@@ -15,6 +15,7 @@ import { FaultInjector } from '../../sandbox/api/faults.ts';
 import type { FaultConfig } from '../../sandbox/index.ts';
 import { sandboxEvents, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { isolatedAwsEnv } from '../support/aws-cli.ts';
+import { waitFor } from '../support/wait.ts';
 
 const execFileAsync = promisify(execFile);
 const TARGET = 'AmazonEC2ContainerServiceV20141113';
@@ -271,6 +272,28 @@ describe('faults through the admin endpoint', () => {
       expect(faultEvents(t, since).filter((e) => String(e.client).startsWith('aws-sdk-js/'))).toHaveLength(ECS_MAX_ATTEMPTS);
     } finally {
       ecs.destroy();
+    }
+  });
+
+  it('a call that hangs past the request timeout is abandoned and retried, so no wait outlives its deadline', async () => {
+    // Every answer comes 5 s late; the client gives each attempt 300 ms.
+    await admin(t, 'PUT', { operations: { ListTaskDefinitions: { latencyMs: 5_000 } } });
+    const ecs = ecsClient({ endpoint: t.sandbox.endpoint, region: t.sandbox.region, agent: 'firedrill-test', requestTimeoutMs: 300 });
+    try {
+      const since = Date.now();
+      await expect(ecs.send(new ListTaskDefinitionsCommand({}))).rejects.toMatchObject({ name: 'TimeoutError', $metadata: { attempts: ECS_MAX_ATTEMPTS } });
+      expect(apiCounterOf(ecs)!.snapshot()).toMatchObject({ calls: 1, attempts: ECS_MAX_ATTEMPTS, failed: 1 });
+      const gaveUpAt = Date.now();
+      // Each attempt reached the sandbox and was given up on before its answer: the sandbox logs each one when it answers, 5 s late.
+      const answered = await waitFor(() => {
+        const late = faultEvents(t, since).filter((e) => e.operation === 'ListTaskDefinitions');
+        return late.length >= ECS_MAX_ATTEMPTS ? late : undefined;
+      }, 30_000, 'the sandbox to answer every abandoned attempt');
+      expect(answered).toHaveLength(ECS_MAX_ATTEMPTS);
+      expect(answered.at(-1)!.epochMs).toBeGreaterThan(gaveUpAt);
+    } finally {
+      ecs.destroy();
+      await admin(t, 'DELETE');
     }
   });
 
