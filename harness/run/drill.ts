@@ -29,6 +29,7 @@ import { effectiveTag, parseImageRef } from '../releases/image-ref.ts';
 import { toRegisterInput } from '../releases/task-definition.ts';
 import { selectRollbackPath } from '../rollback/paths.ts';
 import { runSmoke } from '../smoke/run-smoke.ts';
+import { SharedChromium } from '../smoke/browser.ts';
 import type { SmokeResult } from '../smoke/results.ts';
 import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from './journal.ts';
 import { redactJournal, secretsInEnvironment } from '../evidence/redact-journal.ts';
@@ -107,6 +108,8 @@ class DrillRun {
   private deadlineExceeded?: string;
   private serviceArn?: string;
   private lockHeld = false;
+  /** The smoke checks' browser, launched once for the baseline and reused after recovery. */
+  private readonly chromium = new SharedChromium();
   private readonly serviceName: string;
   private readonly url: string;
   private readonly probePath: string;
@@ -193,6 +196,8 @@ class DrillRun {
       this.journal.problems.push(error instanceof Error ? error.message : String(error));
     }
     clearTimeout(drillTimer);
+    // No smoke check runs from here on.
+    await this.chromium.close().catch((error: unknown) => this.journal.problems.push(`closing the smoke checks' browser: ${error instanceof Error ? error.message : String(error)}`));
     try {
       await this.phaseStep('restore', () => this.restore());
       this.noteTicket({ restored: true, restoredAt: new Date(this.clock.now()).toISOString(), restoredBy: 'drill' });
@@ -674,6 +679,7 @@ class DrillRun {
     return runSmoke(this.url, this.scenario.smoke, values, {
       artifactsDir: join(this.journal.artifactsDir, stage),
       scenarioDir: join(this.options.scenario.file, '..'),
+      sharedChromium: this.chromium,
     });
   }
 

@@ -65,6 +65,29 @@ export interface BrowserCheckOptions {
   artifactsDir: string;
   /** Where to look for Chromium; chromiumSearchList() by default. */
   chromiumSearchList?: string[];
+  /** A browser the caller keeps open across several runs of checks; otherwise one is launched and closed here. */
+  shared?: SharedChromium;
+}
+
+/**
+ * One Chromium for every browser check of a drill, baseline and after recovery alike: launched at
+ * the first check and closed by its owner. A launch costs seconds and ~100 MiB; a drill used to
+ * pay it twice.
+ */
+export class SharedChromium {
+  private launched?: Promise<Browser>;
+
+  get(executablePath: string): Promise<Browser> {
+    this.launched ??= chromium.launch(chromiumLaunchOptions(executablePath));
+    return this.launched;
+  }
+
+  async close(): Promise<void> {
+    const launched = this.launched;
+    this.launched = undefined;
+    const browser = await launched?.catch(() => undefined);
+    await browser?.close();
+  }
 }
 
 interface PreparedCheck {
@@ -94,7 +117,7 @@ export async function runBrowserChecks(
 
   let browser: Browser;
   try {
-    browser = await chromium.launch(chromiumLaunchOptions(found.path));
+    browser = await (options.shared ? options.shared.get(found.path) : chromium.launch(chromiumLaunchOptions(found.path)));
   } catch (error) {
     const why = `Chromium at ${found.path} did not start: ${firstLine(error)}`;
     return prepared.map(({ name }) => notRun(name, 'failed', why));
@@ -105,7 +128,7 @@ export async function runBrowserChecks(
     for (const one of prepared) results.push(await runOne(browser, one));
     return results;
   } finally {
-    await browser.close();
+    if (!options.shared) await browser.close();
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import type { SmokeSpec } from '../config/scenario.ts';
-import { runBrowserChecks } from './browser.ts';
+import { runBrowserChecks, type SharedChromium } from './browser.ts';
 import { runHttpCheck } from './http-check.ts';
 import type { SmokeResult } from './results.ts';
 import { runSmokeSpecs } from './specs.ts';
@@ -15,6 +15,8 @@ export interface RunSmokeOptions {
   scenarioDir: string;
   /** Where to look for Chromium; chromiumSearchList() by default. */
   chromiumSearchList?: string[];
+  /** Keeps one browser open for the browser checks of several runs (a drill's baseline and after recovery). */
+  sharedChromium?: SharedChromium;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function runSmoke(
   const results: SmokeResult[] = [];
   for (const check of smoke.http) results.push(await runHttpCheck(baseUrl, check, values));
   const browserOptions = { artifactsDir: options.artifactsDir, chromiumSearchList: options.chromiumSearchList };
-  results.push(...(await runBrowserChecks(baseUrl, smoke.browser, values, browserOptions)));
+  results.push(...(await runBrowserChecks(baseUrl, smoke.browser, values, { ...browserOptions, shared: options.sharedChromium })));
   const specFiles = smoke.specs.map((spec) => resolve(options.scenarioDir, spec));
   results.push(...(await runSmokeSpecs(specFiles, { baseUrl, values, ...browserOptions })));
   return results;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserCheckSchema, httpCheckSchema, smokeSchema } from '../../harness/config/scenario.ts';
-import { chromiumSearchList, findChromium, runBrowserChecks } from '../../harness/smoke/browser.ts';
+import { chromiumSearchList, findChromium, runBrowserChecks, SharedChromium } from '../../harness/smoke/browser.ts';
 import { runHttpCheck } from '../../harness/smoke/http-check.ts';
 import { PlaceholderError } from '../../harness/smoke/placeholders.ts';
 import { runSmoke } from '../../harness/smoke/run-smoke.ts';
@@ -211,6 +211,21 @@ describe('browser checks', () => {
     } finally {
       await noisy.stop();
     }
+  });
+
+  it('share one browser across runs when the caller keeps it, and the owner closes it', async () => {
+    const shared = new SharedChromium();
+    const check = browser({ visibleText: ['{baselineTag}'] });
+    const [first] = await runBrowserChecks(app.url, [check], values, { artifactsDir, shared });
+    const found = findChromium(chromiumSearchList());
+    if ('missing' in found) throw new Error(found.missing);
+    const open = await shared.get(found.path);
+    expect(open.isConnected(), 'the browser outlives the run that launched it').toBe(true);
+    const [second] = await runBrowserChecks(app.url, [check], values, { artifactsDir, shared });
+    expect([first?.status, second?.status]).toEqual(['passed', 'passed']);
+    expect(await shared.get(found.path), 'the second run used the same browser').toBe(open);
+    await shared.close();
+    expect(open.isConnected()).toBe(false);
   });
 
   it('are skipped, never passed, when no Chromium can be found', async () => {
