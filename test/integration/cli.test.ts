@@ -2,50 +2,24 @@
 // root, with its exit codes, its messages for mistakes, and a foreground sandbox that stops
 // every process it started when it gets SIGTERM or Ctrl-C.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { waitFor } from '../support/wait.ts';
+import { cleanUpFiredrill, runFiredrill, startFiredrill, type FinishedCli, type RunningCli } from '../support/firedrill-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'firedrill.js');
 const START_DEADLINE_MS = 60_000;
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-interface Running {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Set once the process has exited. */
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running: Running[] = [];
 const taskPids: number[] = [];
 const tmpDirs: string[] = [];
 
 afterEach(async () => {
   // A failed test must not leave a sandbox or its tasks behind.
-  for (const r of running.splice(0)) {
-    if (!r.exit) {
-      r.child.kill('SIGKILL');
-      await r.exited;
-    }
-  }
+  await cleanUpFiredrill();
   for (const pid of taskPids.splice(0)) {
     if (processGone(pid)) continue;
     try {
@@ -63,45 +37,15 @@ const tmp = (): string => {
   return dir;
 };
 
-/** Starts the command in the background, collecting its output. */
-const startCli = (args: string[]): Running => {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const r: Running = {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exit: undefined,
-    exited: new Promise((resolve) =>
-      child.once('close', (code, signal) => {
-        r.exit = { code, signal };
-        resolve(r.exit);
-      }),
-    ),
-  };
-  running.push(r);
-  return r;
-};
-
-/** Runs the command to completion. */
-const runCli = async (args: string[], timeoutMs = 60_000): Promise<Finished> => {
-  const started = Date.now();
-  const r = startCli(args);
-  const timer = setTimeout(() => r.child.kill('SIGKILL'), timeoutMs);
-  const { code, signal } = await r.exited;
-  clearTimeout(timer);
-  return { code, signal, stdout: r.stdout(), stderr: r.stderr(), ms: Date.now() - started };
-};
+const startCli = startFiredrill;
+const runCli = (args: string[], timeoutMs = 60_000): Promise<FinishedCli> => runFiredrill(args, timeoutMs);
 
 const noStackTrace = (stderr: string) => expect(stderr.split('\n').filter((line) => /^\s+at /.test(line))).toEqual([]);
 
 /** The lines of stderr that are firedrill's own (the AWS SDK may print a Node version warning). */
 const firedrillLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('firedrill:'));
 
-const waitForOutput = (r: Running, text: string, timeoutMs = START_DEADLINE_MS) =>
+const waitForOutput = (r: RunningCli, text: string, timeoutMs = START_DEADLINE_MS) =>
   waitFor(
     () => {
       if (r.stdout().includes(text)) return true;
@@ -196,7 +140,7 @@ const writeConfig = (dir: string): { file: string; dataDir: string } => {
 };
 
 /** Signals the foreground sandbox and checks that it exits 0 having stopped everything it started. */
-const stopAndCheck = async (r: Running, started: StartedSandbox, signal: 'SIGTERM' | 'SIGINT') => {
+const stopAndCheck = async (r: RunningCli, started: StartedSandbox, signal: 'SIGTERM' | 'SIGINT') => {
   const before = containers(started.eventLog);
   const live = before.filter((c) => c.running);
   // The service's two tasks (a replaced task may be on its way out beside them).
@@ -373,7 +317,7 @@ describe('firedrill sandbox start in the foreground', () => {
     const listeners = sandboxStarted?.listeners as { name: string; targetGroupArn: string }[] | undefined;
     const targetGroupArn = listeners?.find((l) => l.name === 'demo-web')?.targetGroupArn;
     expect(targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:/);
-    const ecs = ecsClient({ endpoint: started.endpoint, region: 'us-east-1' });
+    const ecs = ecsClient({ endpoint: started.endpoint, region: 'us-east-1', agent: 'firedrill-test' });
     try {
       await deployDemoService(ecs, { cluster: 'drills', service: 'web', targetGroupArn: targetGroupArn!, tag: 'v1.1.0', desiredCount: 2 }, { timeoutMs: START_DEADLINE_MS });
     } finally {
