@@ -38,6 +38,7 @@ import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
 import { describeState, rollingBackTo, steadyOn } from './service-state.ts';
 import { TICKET_FILE, TicketWriter, type TicketPatch } from './restore-ticket.ts';
 import { holdIfAsked, type HoldPoint } from './hold.ts';
+import { taggedRevisions } from './recover.ts';
 import { hostname, userInfo } from 'node:os';
 import { isLoopback } from '../ecs/client.ts';
 import { callerAccount } from '../safety/guard.ts';
@@ -493,10 +494,16 @@ class DrillRun {
       }
       this.progress('restore', 'the service to be steady on its baseline');
       await keepTrying('waiting for a steady state', (remainingMs) => waitForSteadyState(ecs, this.env.cluster, this.serviceName, { timeoutMs: remainingMs, intervalMs: this.env.poll.intervalMs }));
-      for (const arn of this.registered) {
+      // A registration whose reply was lost (ECS applied it, then answered 500, and the SDK tried
+      // again) left a revision whose ARN the drill never learnt; its firedrill:run tag names it.
+      const family = this.mutated?.taskDefinition.family;
+      const stray = family
+        ? await keepTrying('ListTaskDefinitions', () => taggedRevisions(ecs, family, this.journal.runId, { skip: this.registered, newerThan: baselineArn }))
+        : [];
+      for (const arn of [...this.registered, ...stray]) {
         await keepTrying('DeregisterTaskDefinition', () => ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
         actions.push(`DeregisterTaskDefinition ${arn}`);
-        this.action('deregister-task-definition', { taskDefinitionArn: arn });
+        this.action('deregister-task-definition', { taskDefinitionArn: arn, ...(stray.includes(arn) ? { found: 'by its firedrill:run tag' } : {}) });
       }
       await this.stopObserving();
       await this.unlock();

@@ -46,11 +46,18 @@ export interface RecoverResult {
 
 const familyOf = (arn: string): string | undefined => /:task-definition\/([^:]+):\d+$/.exec(arn)?.[1];
 
-/** ACTIVE revisions of `family` tagged with this run, newest first, among the newest TAG_SCAN_LIMIT. */
-export const taggedRevisions = async (ecs: ECSClient, family: string, runId: string): Promise<string[]> => {
+const revisionOf = (arn: string): number => Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
+
+/**
+ * ACTIVE revisions of `family` tagged with this run, newest first, among the newest TAG_SCAN_LIMIT.
+ * `skip` are revisions not worth describing (known already), `newerThan` a revision the run's own
+ * must be newer than (its baseline): in the common case nothing is left to describe.
+ */
+export const taggedRevisions = async (ecs: ECSClient, family: string, runId: string, filter: { skip?: string[]; newerThan?: string } = {}): Promise<string[]> => {
   const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', maxResults: TAG_SCAN_LIMIT }));
+  const floor = filter.newerThan ? revisionOf(filter.newerThan) : 0;
   // familyPrefix is a prefix: "web" also lists "web-canary".
-  const candidates = (listed.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family);
+  const candidates = (listed.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family && revisionOf(arn) > floor && !filter.skip?.includes(arn));
   const found: string[] = [];
   for (const arn of candidates) {
     const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));

@@ -7,6 +7,8 @@
 // What ECS answers, and what is rendered here:
 //   throttle     HTTP 400 ThrottlingException "Rate exceeded" (ECS's API throttling)
 //   error        HTTP 500 ServerException (ECS's modeled server-side error)
+//   applied      HTTP 500 ServerException after the operation ran: the change landed and the
+//                reply was lost, as happens on a real ECS; a client that retries makes it twice
 //   unavailable  HTTP 503 ServiceUnavailableException (AWS's front door when overloaded; not in
 //                ECS's model, so SDKs handle it by status code alone)
 // A faulted call never reaches the operation: the sandbox's state is untouched, so a retried
@@ -15,7 +17,7 @@
 import { z } from 'zod';
 import { mulberry32 } from '../../lib/prng.ts';
 
-export type FaultKind = 'throttle' | 'error' | 'unavailable';
+export type FaultKind = 'throttle' | 'error' | 'applied' | 'unavailable';
 
 export interface OperationFaults {
   /** Share of calls (0-1) answered with ThrottlingException. */
@@ -24,6 +26,8 @@ export interface OperationFaults {
   error: number;
   /** Share of calls (0-1) answered with a 503 ServiceUnavailableException. */
   unavailable: number;
+  /** Share of calls (0-1) that run and are then answered with a 500 ServerException. */
+  applied: number;
   /** Added to every matching call before it is answered (faulted or not). */
   latencyMs: number;
 }
@@ -48,9 +52,10 @@ export const faultConfigSchema = z
             throttle: share.optional(),
             error: share.optional(),
             unavailable: share.optional(),
+            applied: share.optional(),
             latencyMs: z.number().int().min(0).max(60_000).optional(),
           })
-          .refine((f) => (f.throttle ?? 0) + (f.error ?? 0) + (f.unavailable ?? 0) <= 1, 'throttle + error + unavailable must not exceed 1'),
+          .refine((f) => (f.throttle ?? 0) + (f.error ?? 0) + (f.unavailable ?? 0) + (f.applied ?? 0) <= 1, 'throttle + error + unavailable + applied must not exceed 1'),
       )
       .default({}),
   })
@@ -60,10 +65,10 @@ export const faultConfigSchema = z
       const star = c.operations['*'] ?? {};
       return Object.values(c.operations).every((f) => {
         const m = { ...star, ...f };
-        return (m.throttle ?? 0) + (m.error ?? 0) + (m.unavailable ?? 0) <= 1;
+        return (m.throttle ?? 0) + (m.error ?? 0) + (m.unavailable ?? 0) + (m.applied ?? 0) <= 1;
       });
     },
-    { message: 'throttle + error + unavailable must not exceed 1 for any operation (with * applied)' },
+    { message: 'throttle + error + unavailable + applied must not exceed 1 for any operation (with * applied)' },
   );
 
 export interface FaultDecision {
@@ -82,6 +87,7 @@ export const ECS_FAULTS: Record<FaultKind, RenderedFault> = {
   throttle: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
   error: { status: 500, code: 'ServerException', message: 'Service encountered an unexpected error. (injected by the firedrill sandbox)' },
   unavailable: { status: 503, code: 'ServiceUnavailableException', message: 'Service Unavailable (injected by the firedrill sandbox)' },
+  applied: { status: 500, code: 'ServerException', message: 'Service encountered an unexpected error. (injected by the firedrill sandbox, after the call took effect)' },
 };
 
 /** STS's (awsQuery) answer for each fault kind. */
@@ -89,6 +95,7 @@ export const STS_FAULTS: Record<FaultKind, RenderedFault> = {
   throttle: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
   error: { status: 500, code: 'InternalFailure', message: 'The request processing has failed because of an unknown error. (injected by the firedrill sandbox)' },
   unavailable: { status: 503, code: 'ServiceUnavailable', message: 'Service Unavailable (injected by the firedrill sandbox)' },
+  applied: { status: 500, code: 'InternalFailure', message: 'The request processing has failed because of an unknown error. (injected by the firedrill sandbox, after the call took effect)' },
 };
 
 /** FNV-1a, to give each operation its own stream from one seed. */
@@ -132,14 +139,17 @@ export class FaultInjector {
     const throttle = f.throttle ?? 0;
     const error = f.error ?? 0;
     const unavailable = f.unavailable ?? 0;
-    if (throttle + error + unavailable <= 0) return { latencyMs };
+    const applied = f.applied ?? 0;
+    if (throttle + error + unavailable + applied <= 0) return { latencyMs };
     let next = this.streams.get(operation);
     if (!next) {
       next = mulberry32((this.config.seed ^ hash(operation)) >>> 0);
       this.streams.set(operation, next);
     }
     const r = next();
-    const kind: FaultKind | undefined = r < throttle ? 'throttle' : r < throttle + error ? 'error' : r < throttle + error + unavailable ? 'unavailable' : undefined;
+    // Appended last, so a configuration without `applied` draws exactly as before.
+    const kind: FaultKind | undefined =
+      r < throttle ? 'throttle' : r < throttle + error ? 'error' : r < throttle + error + unavailable ? 'unavailable' : r < throttle + error + unavailable + applied ? 'applied' : undefined;
     return { kind, latencyMs };
   }
 }

@@ -296,6 +296,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
 
       // Faults strike before the operation runs, as ECS's front door throttles: state is untouched.
+      // Except `applied`: the operation runs, and only its reply is lost.
       const fault: FaultDecision = faults.decide(operation);
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
       if (fault.kind || fault.latencyMs > 0) {
@@ -309,9 +310,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           ...(fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {}),
           ...caller,
         });
-        if (rendered) throw new FaultError(rendered, fault.kind!);
+        if (rendered && fault.kind !== 'applied') throw new FaultError(rendered, fault.kind!);
       }
+      const lostReply = fault.kind === 'applied' ? new FaultError((protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS).applied, 'applied') : undefined;
 
+      if (lostReply && protocol !== 'ecs') throw lostReply; // STS changes nothing: a lost reply is just an error
       if (protocol === 'sts-query') {
         const requestId = randomUUID();
         sendText(res, 200, 'text/xml', queryResult(identity, requestId), requestId);
@@ -320,6 +323,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       } else {
         const input = parseInput(body);
         const output = op!.handle(input, ctx);
+        if (lostReply) {
+          if (op!.mutating) onMutation?.();
+          throw lostReply;
+        }
         send(res, 200, output ?? {});
       }
       emit('api.call', { service: service(), operation, status: 200, ...caller });

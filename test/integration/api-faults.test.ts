@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiCounterOf } from '../../harness/ecs/api-stats.ts';
 import { ECS_MAX_ATTEMPTS, ecsClient } from '../../harness/ecs/client.ts';
@@ -184,7 +184,7 @@ describe('faults through the admin endpoint', () => {
     expect(other).not.toBe(first);
     // The sandbox's streams are the FaultInjector's: the test can predict them exactly.
     const predicted = new FaultInjector({ seed: 42, operations: { ListClusters: { throttle: 0.3, error: 0.2 } } });
-    const symbol = { throttle: 'T', error: 'E', unavailable: 'U' } as const;
+    const symbol = { throttle: 'T', error: 'E', unavailable: 'U', applied: 'A' } as const;
     const expected = Array.from({ length: 60 }, () => {
       const kind = predicted.decide('ListClusters').kind;
       return kind ? symbol[kind] : '.';
@@ -291,6 +291,24 @@ describe('faults through the admin endpoint', () => {
       }, 30_000, 'the sandbox to answer every abandoned attempt');
       expect(answered).toHaveLength(ECS_MAX_ATTEMPTS);
       expect(answered.at(-1)!.epochMs).toBeGreaterThan(gaveUpAt);
+    } finally {
+      ecs.destroy();
+      await admin(t, 'DELETE');
+    }
+  });
+
+  it('an applied fault lets the call take effect and loses the reply, so each retry of a registration registers again', async () => {
+    await admin(t, 'PUT', { operations: { RegisterTaskDefinition: { applied: 1 } } });
+    const ecs = ecsClient({ endpoint: t.sandbox.endpoint, region: t.sandbox.region, agent: 'firedrill-test' });
+    try {
+      const family = `lost-replies-${Date.now()}`;
+      await expect(ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [{ name: 'web', image: 'firedrill/demo-app:v1.0.0', memory: 128 }] }))).rejects.toMatchObject({
+        name: 'ServerException',
+        $metadata: { attempts: ECS_MAX_ATTEMPTS },
+      });
+      await admin(t, 'DELETE');
+      const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }));
+      expect(listed.taskDefinitionArns, 'every attempt took effect').toHaveLength(ECS_MAX_ATTEMPTS);
     } finally {
       ecs.destroy();
       await admin(t, 'DELETE');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_EXPIRES_TAG, LOCK_HOLDER_TAG, LOCK_TAG } from '../../harness/safety/lock.ts';
+import { FaultInjector } from '../../sandbox/api/faults.ts';
 import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy } from '../support/firedrill-cli.ts';
 import { sandboxEvents, service } from '../support/sandbox.ts';
@@ -219,6 +220,38 @@ describe('deadlines', () => {
         // The revision the slow call registered was still learnt and deregistered by restore.
         expect(j.injected?.taskDefinitionArn).toMatch(/:task-definition\//);
         await expectInactive(s, [j.injected!.taskDefinitionArn]);
+      } finally {
+        await fetch(`${s.t.sandbox.endpoint}/_firedrill/faults`, { method: 'DELETE' });
+      }
+    },
+    5 * MINUTE,
+  );
+});
+
+describe('a reply lost after ECS applied the call', () => {
+  it(
+    'a registration that took effect but answered 500 leaves no revision behind: restore finds it by its tag',
+    async () => {
+      // A seed whose first RegisterTaskDefinition is applied-then-500 and whose retry succeeds: two revisions, one ARN learnt.
+      const operations = { RegisterTaskDefinition: { applied: 0.5 } };
+      const seed = Array.from({ length: 1000 }, (_, i) => i + 1).find((candidate) => {
+        const predicted = new FaultInjector({ seed: candidate, operations });
+        return predicted.decide('RegisterTaskDefinition').kind === 'applied' && predicted.decide('RegisterTaskDefinition').kind === undefined;
+      })!;
+      const faults = await fetch(`${s.t.sandbox.endpoint}/_firedrill/faults`, { method: 'PUT', body: JSON.stringify({ seed, operations }) });
+      expect(faults.ok).toBe(true);
+      try {
+        const t0 = Date.now();
+        const r = await run(s, [fastScenario], 4 * MINUTE);
+        expect(r.code, describeRun(r)).toBe(0);
+        const j = lastJournal();
+        const registrations = sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= t0 && e.kind === 'api.fault' && e.operation === 'RegisterTaskDefinition');
+        expect(registrations.map((e) => e.fault)).toEqual(['applied']);
+        const deregistered = j.timeline.filter((o) => o.source === 'action' && o.action === 'deregister-task-definition');
+        expect(deregistered).toHaveLength(2);
+        expect(deregistered.filter((o) => o.source === 'action' && o.detail['found'] === 'by its firedrill:run tag')).toHaveLength(1);
+        // Only the baseline stays ACTIVE: the revision whose ARN the drill never learnt is gone too.
+        await expectSteadyOnBaseline(s, describeRun(r));
       } finally {
         await fetch(`${s.t.sandbox.endpoint}/_firedrill/faults`, { method: 'DELETE' });
       }
