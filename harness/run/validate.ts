@@ -24,6 +24,7 @@ import { acquireLock, releaseLock } from '../safety/lock.ts';
 import { needsAccountCheck } from '../safety/refusals.ts';
 import { join } from 'node:path';
 import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
+import { taggedRevisions } from './recover.ts';
 import type { Journal } from './journal.ts';
 
 export interface ValidationStep {
@@ -220,7 +221,10 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
         await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: currentArn }));
       }
       await waitForSteadyState(o.ecs, env.cluster, serviceName, { timeoutMs: env.timeouts.restoreSeconds * 1000, intervalMs: env.poll.intervalMs });
-      if (candidateArn) await o.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: candidateArn }));
+      // With a lost reply (ECS registered, then answered 500) the SDK's retry registered a second
+      // candidate; the run's tag finds the one whose ARN never came back.
+      const stray = current.family ? await taggedRevisions(o.ecs, current.family, lockId, { skip: candidateArn ? [candidateArn] : [], newerThan: currentArn }) : [];
+      for (const arn of [...(candidateArn ? [candidateArn] : []), ...stray]) await o.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
       // Kept when the restore failed: no drill may start on a service left in an unknown state.
       await releaseLock(o.ecs, service.serviceArn!, lockId);
       ticket.update({ lockHeld: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });

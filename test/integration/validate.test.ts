@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTagsForResourceCommand, ListTaskDefinitionsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { LockHeldError, lockTags as lockTagsFor } from '../../harness/safety/lock.ts';
+import { FaultInjector } from '../../sandbox/api/faults.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../harness/config/load.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
@@ -110,6 +111,24 @@ describe('firedrill validate', () => {
     expect(after.deployments).toHaveLength(1);
     expect(await activeRevisions()).toEqual([baselineArn]);
     expect(await lockTags(after.serviceArn!), 'validation released its drill lock').toEqual([]);
+  });
+
+  it('a candidate registration whose reply was lost (registered twice) leaves no revision behind', async () => {
+    const operations = { RegisterTaskDefinition: { applied: 0.5 } };
+    // A seed whose first registration takes effect but answers 500, and whose next two (the SDK's retry, the drill's bad release) answer.
+    const seed = Array.from({ length: 1000 }, (_, i) => i + 1).find((candidate) => {
+      const predicted = new FaultInjector({ seed: candidate, operations });
+      return ['applied', undefined, undefined].every((kind) => predicted.decide('RegisterTaskDefinition').kind === kind);
+    })!;
+    expect((await fetch(`${t.sandbox.endpoint}/_firedrill/faults`, { method: 'PUT', body: JSON.stringify({ seed, operations }) })).ok).toBe(true);
+    const report = await validate(300_000);
+    expect(report.steps.map((s) => [s.name, s.passed])).toEqual([
+      ['deploy-candidate', true],
+      ['rollback-to-current', true],
+      ['failing-release-caught', true],
+      ['restore', true],
+    ]);
+    expect(await activeRevisions(), 'both candidate revisions and the bad release are deregistered').toEqual([baselineArn]);
   });
 
   it('a budget that cannot hold fails the validation and still restores the current release', async () => {
