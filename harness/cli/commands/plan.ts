@@ -88,10 +88,11 @@ export const planCommand = async (args: string[]): Promise<number> => {
     });
   }
   const verdict = refusals({ env, scenario, serviceName, allowProduction: values['allow-production'] ?? false, account, accountChecked: accountChecked && !accountProblem, service: described });
-  const refused = [...(accountProblem ? [accountProblem] : []), ...verdict.refusals];
+  // What cannot be read is unknown, not refused: `run` checks again (and may start the embedded sandbox first).
+  const refused = verdict.refusals;
   say('');
   say('Guards:');
-  say(`  account      ${accountChecked ? (account ? `${account} (allowed: ${env.allowedAccountIds.join(', ')})` : 'unknown') : 'not checked (a sandbox with no allowedAccountIds)'}`);
+  say(`  account      ${accountChecked ? (account ? `${account} (allowed: ${env.allowedAccountIds.join(', ')})` : `unknown: ${accountProblem ?? 'STS named no account'}; \`run\` checks it before touching anything`) : 'not checked (a sandbox with no allowedAccountIds)'}`);
   const cap = combineCaps(env.blastRadius, scenario.blastRadius);
   const capText = cap.maxTasks === undefined && cap.maxPercent === undefined ? 'no cap' : `cap ${[cap.maxTasks !== undefined ? `${cap.maxTasks} task(s)` : '', cap.maxPercent !== undefined ? `${cap.maxPercent}%` : ''].filter(Boolean).join(', ')}`;
   say(`  blast radius ${verdict.blastRadius ? `${verdict.blastRadius.affectedTasks} of ${verdict.blastRadius.desiredCount} task(s): ${verdict.blastRadius.why}` : 'unknown until the service can be read'}; ${capText}`);
