@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_EXPIRES_TAG, LOCK_HOLDER_TAG, LOCK_TAG } from '../../harness/safety/lock.ts';
-import { FaultInjector } from '../../sandbox/api/faults.ts';
+import { seedWhere } from '../support/faults.ts';
 import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy } from '../support/firedrill-cli.ts';
 import { sandboxEvents, service } from '../support/sandbox.ts';
@@ -234,10 +234,7 @@ describe('a reply lost after ECS applied the call', () => {
     async () => {
       // A seed whose first RegisterTaskDefinition is applied-then-500 and whose retry succeeds: two revisions, one ARN learnt.
       const operations = { RegisterTaskDefinition: { applied: 0.5 } };
-      const seed = Array.from({ length: 1000 }, (_, i) => i + 1).find((candidate) => {
-        const predicted = new FaultInjector({ seed: candidate, operations });
-        return predicted.decide('RegisterTaskDefinition').kind === 'applied' && predicted.decide('RegisterTaskDefinition').kind === undefined;
-      })!;
+      const seed = seedWhere(operations, 'RegisterTaskDefinition', ['applied', undefined]);
       const faults = await fetch(`${s.t.sandbox.endpoint}/_firedrill/faults`, { method: 'PUT', body: JSON.stringify({ seed, operations }) });
       expect(faults.ok).toBe(true);
       try {

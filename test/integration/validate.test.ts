@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTagsForResourceCommand, ListTaskDefinitionsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { LockHeldError, lockTags as lockTagsFor } from '../../harness/safety/lock.ts';
-import { FaultInjector } from '../../sandbox/api/faults.ts';
+import { seedWhere } from '../support/faults.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../harness/config/load.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
@@ -58,6 +58,13 @@ const validate = (budgetMs: number) =>
 
 const lockTags = async (arn: string) => ((await t.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).filter((tag) => tag.key?.startsWith('firedrill:lock'));
 
+const EVERY_STEP_PASSED = [
+  ['deploy-candidate', true],
+  ['rollback-to-current', true],
+  ['failing-release-caught', true],
+  ['restore', true],
+];
+
 const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'firedrill-demo', status: 'ACTIVE' }))).taskDefinitionArns;
 
 describe('firedrill validate', () => {
@@ -99,12 +106,7 @@ describe('firedrill validate', () => {
 
   it('a good candidate deploys, rolls back, has a failing release caught on top of it, and the service ends on the current release', async () => {
     const report = await validate(300_000);
-    expect(report.steps.map((s) => [s.name, s.passed])).toEqual([
-      ['deploy-candidate', true],
-      ['rollback-to-current', true],
-      ['failing-release-caught', true],
-      ['restore', true],
-    ]);
+    expect(report.steps.map((s) => [s.name, s.passed])).toEqual(EVERY_STEP_PASSED);
     expect(report).toMatchObject({ passed: true, withinBudget: true, current: { taskDefinitionArn: baselineArn, image: 'firedrill/demo-app:v1.0.0' } });
     const after = await service(t.ecs, 'firedrill', 'demo');
     expect(after.taskDefinition).toBe(baselineArn);
@@ -116,18 +118,10 @@ describe('firedrill validate', () => {
   it('a candidate registration whose reply was lost (registered twice) leaves no revision behind', async () => {
     const operations = { RegisterTaskDefinition: { applied: 0.5 } };
     // A seed whose first registration takes effect but answers 500, and whose next two (the SDK's retry, the drill's bad release) answer.
-    const seed = Array.from({ length: 1000 }, (_, i) => i + 1).find((candidate) => {
-      const predicted = new FaultInjector({ seed: candidate, operations });
-      return ['applied', undefined, undefined].every((kind) => predicted.decide('RegisterTaskDefinition').kind === kind);
-    })!;
+    const seed = seedWhere(operations, 'RegisterTaskDefinition', ['applied', undefined, undefined]);
     expect((await fetch(`${t.sandbox.endpoint}/_firedrill/faults`, { method: 'PUT', body: JSON.stringify({ seed, operations }) })).ok).toBe(true);
     const report = await validate(300_000);
-    expect(report.steps.map((s) => [s.name, s.passed])).toEqual([
-      ['deploy-candidate', true],
-      ['rollback-to-current', true],
-      ['failing-release-caught', true],
-      ['restore', true],
-    ]);
+    expect(report.steps.map((s) => [s.name, s.passed])).toEqual(EVERY_STEP_PASSED);
     expect(await activeRevisions(), 'both candidate revisions and the bad release are deregistered').toEqual([baselineArn]);
   });
 
