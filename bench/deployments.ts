@@ -8,7 +8,8 @@
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { demoTaskDefinition, deployDemoService } from '../harness/ecs/demo-service.ts';
-import { WaitTimeoutError, describeService, summarizeService } from '../harness/ecs/waits.ts';
+import { Driver } from '../harness/ecs/driver.ts';
+import { WaitTimeoutError, summarizeService } from '../harness/ecs/waits.ts';
 import { DEMO_TARGET_GROUP, startSandbox } from '../sandbox/index.ts';
 import { EventLogReader, type SandboxEvent } from './event-log.ts';
 import { DeadlineError, onCleanup, pollUntil, tempDir } from './lifecycle.ts';
@@ -91,6 +92,7 @@ const oneRun = async (scenario: Scenario, index: number): Promise<RunResult> => 
   });
   const unregister = onCleanup('an in-process sandbox', () => sandbox.stop());
   const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+  const driver = new Driver({ region: sandbox.region, client: ecs });
   const serviceName = `demo-${scenario}-${index}`;
   try {
     const tg = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
@@ -120,7 +122,7 @@ const oneRun = async (scenario: Scenario, index: number): Promise<RunResult> => 
       scenario === 'update' ? `deployment ${newId} to complete` : `the rollback to ${baselineId} to complete`,
       async () => {
         if (clientMs === undefined) {
-          const s = await describeService(ecs, CLUSTER, serviceName);
+          const s = await driver.describeService(CLUSTER, serviceName);
           polls++;
           lastSeen = summarizeService(s);
           if (completedAs(s, endId)) clientMs = Date.now() - sentAt;

@@ -14,7 +14,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { DEMO_CONTAINER, DEMO_CONTAINER_PORT, demoTaskDefinition } from '../harness/ecs/demo-service.ts';
-import { describeService, isSteady, summarizeService } from '../harness/ecs/waits.ts';
+import { Driver } from '../harness/ecs/driver.ts';
+import { isSteady } from '../harness/ecs/steady.ts';
+import { summarizeService } from '../harness/ecs/waits.ts';
 import { EventLogReader } from './event-log.ts';
 import { DeadlineError, pollUntil, tempDir } from './lifecycle.ts';
 import { kibToMib, print, progress, seconds, stats, table } from './report.ts';
@@ -59,6 +61,7 @@ export const memoryBench = async (): Promise<MemorySummary> => {
     throw error;
   });
   const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region });
+  const driver = new Driver({ region: sandbox.region, client: ecs });
   let stopped = false;
   try {
     await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
@@ -88,7 +91,7 @@ export const memoryBench = async (): Promise<MemorySummary> => {
     const tasks = await pollUntil(
       `${TASKS} RUNNING tasks and a steady service`,
       async () => {
-        const s = await describeService(ecs, CLUSTER, SERVICE);
+        const s = await driver.describeService(CLUSTER, SERVICE);
         lastSeen = summarizeService(s);
         if (!isSteady(s) || s.runningCount !== TASKS) return undefined;
         const running = await runningTasks(ecs);

@@ -3,21 +3,18 @@
 // on a fresh clone with nothing else running.
 
 import { join } from 'node:path';
-import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import type { Environment } from '../../harness/config/environment.ts';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { Driver } from '../../harness/ecs/driver.ts';
 import { DEMO_TARGET_GROUP, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 
 const answers = async (endpoint: string, region: string): Promise<boolean> => {
-  const client = ecsClient({ endpoint, region, agent: 'firedrill-sandbox-setup' });
+  const driver = new Driver({ endpoint, region, agent: 'firedrill-sandbox-setup' });
   try {
-    await client.send(new ListClustersCommand({}), { abortSignal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
+    return await driver.answers(2000);
   } finally {
-    client.destroy();
+    driver.destroy();
   }
 };
 

@@ -1,13 +1,12 @@
 // Playwright fixtures for drills: the environment (from the project), the sandbox where one is
-// needed, the ECS client, and `drill`, which runs a scenario with a test.step per phase and
+// needed, the driver, and `drill`, which runs a scenario with a test.step per phase and
 // makes sure an interrupted test still restores the service and writes its journal.
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test as base } from '@playwright/test';
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import { loadEnvironment, type LoadedEnvironment, type LoadedScenario } from '../../harness/config/load.ts';
-import { ecsClient } from '../../harness/ecs/client.ts';
+import { Driver } from '../../harness/ecs/driver.ts';
 import { runDrill, type Progress } from '../../harness/run/drill.ts';
 import type { Journal } from '../../harness/run/journal.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
@@ -29,7 +28,7 @@ export interface DrillFixture {
 interface WorkerFixtures {
   environment: LoadedEnvironment;
   sandbox: Sandbox | undefined;
-  ecs: ECSClient;
+  driver: Driver;
 }
 
 export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
@@ -49,16 +48,16 @@ export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  ecs: [
+  driver: [
     async ({ environment, sandbox }, use) => {
       const env = environment.environment;
-      const client = ecsClient({ endpoint: sandbox?.endpoint ?? env.endpoint, region: env.region });
-      await use(client);
-      client.destroy();
+      const driver = new Driver({ endpoint: sandbox?.endpoint ?? env.endpoint, region: env.region });
+      await use(driver);
+      driver.destroy();
     },
     { scope: 'worker' },
   ],
-  drill: async ({ environment, ecs }, use) => {
+  drill: async ({ environment, driver }, use) => {
     const interrupt = new AbortController();
     let running: Promise<Journal> | undefined;
     let finished = false;
@@ -72,7 +71,7 @@ export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
         running = runDrill({
           scenario,
           environment,
-          ecs,
+          driver,
           reportDir,
           firedrillVersion,
           invocationId: process.env['FIREDRILL_INVOCATION'],

@@ -6,6 +6,7 @@
 // count as the rollback path working.
 
 import type { ActionObservation, DeploymentSnapshot, GateObservation, Observation, PhaseObservation, ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
+import { isSteady } from '../ecs/steady.ts';
 import { ecsFailureSignal, probeDoneAt } from './gate.ts';
 
 export interface Markers {
@@ -112,18 +113,6 @@ const rollbackStart = (w: Window, m: Markers): Signal<'firedrill' | 'ecs'> | und
   ]);
 };
 
-const steadyOnBaseline = (o: ServiceObservation, m: Markers): boolean => {
-  const [only, ...others] = o.deployments;
-  return (
-    others.length === 0 &&
-    only?.taskDefinition === m.baselineTaskDefinition &&
-    only.status === 'PRIMARY' &&
-    only.rolloutState === 'COMPLETED' &&
-    only.runningCount === only.desiredCount &&
-    o.runningCount === o.desiredCount
-  );
-};
-
 /** The first item of the final unbroken run of items that satisfy `good`, the run reaching the last item. */
 const finalRunStart = <T>(items: readonly T[], good: (item: T) => boolean): T | undefined => {
   let start: T | undefined;
@@ -145,7 +134,7 @@ const finalRunStart = <T>(items: readonly T[], good: (item: T) => boolean): T | 
  * baseline and ECS showed the baseline steady, and that state held until the window ended.
  */
 const recoveredAt = (w: Window, m: Markers): number | undefined => {
-  const steady = finalRunStart(w.services, (o) => steadyOnBaseline(o, m));
+  const steady = finalRunStart(w.services, (o) => isSteady(o, m.baselineTaskDefinition));
   const good = finalRunStart(w.probes, (p) => p.ok && p.version === m.baselineVersion);
   const last = w.probes.at(-1);
   if (!steady || !good || !last) return undefined;

@@ -1,8 +1,10 @@
-// The one way firedrill talks to ECS: the AWS SDK v3 client, pointed at the sandbox,
-// LocalStack or a real account. The same calls run against all three.
+// The AWS SDK v3 clients the driver (driver.ts) talks through, pointed at the sandbox,
+// LocalStack or a real account: the same calls run against all three. Tests and the sandbox's
+// set-up make clients here too, named apart by their user agent.
 
 import { readFileSync } from 'node:fs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { countApiCalls } from './api-stats.ts';
 
 export interface EcsTarget {
@@ -65,21 +67,28 @@ export const isLoopback = (endpoint: string): boolean => {
   }
 };
 
-export const ecsClient = (target: EcsTarget): ECSClient => {
+/** The settings every client shares: region, endpoint, placeholder keys for a local endpoint, deadlines, user agent. */
+const common = (target: EcsTarget) => {
   const local = target.endpoint !== undefined && isLoopback(target.endpoint);
-  const client = new ECSClient({
+  return {
     region: target.region,
     endpoint: target.endpoint,
     // A local endpoint accepts any signature; fixed placeholder keys keep a machine's real
     // credentials from ever being sent to it.
     credentials: local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
-    maxAttempts: ECS_MAX_ATTEMPTS,
     retryMode: ECS_RETRY_MODE,
     // throwOnRequestTimeout: without it the SDK only logs a warning when the timeout passes.
     requestHandler: { requestTimeout: target.requestTimeoutMs ?? ECS_REQUEST_TIMEOUT_MS, connectionTimeout: ECS_CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
-    customUserAgent: [target.agent && target.agent !== 'firedrill' ? [target.agent, FIREDRILL_USER_AGENT[1]] : FIREDRILL_USER_AGENT],
-  });
+    customUserAgent: [target.agent && target.agent !== 'firedrill' ? [target.agent, FIREDRILL_USER_AGENT[1]] : FIREDRILL_USER_AGENT] as [string, string][],
+  };
+};
+
+export const ecsClient = (target: EcsTarget): ECSClient => {
+  const client = new ECSClient({ ...common(target), maxAttempts: ECS_MAX_ATTEMPTS });
   // Every client counts its calls, retries and errors; a drill reads them with apiCounterOf().
   countApiCalls(client);
   return client;
 };
+
+/** STS answers one call a drill (GetCallerIdentity); fewer attempts than ECS, whose throttling is the one to outlast. */
+export const stsClient = (target: EcsTarget): STSClient => new STSClient({ ...common(target), maxAttempts: 5 });

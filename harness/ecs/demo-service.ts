@@ -8,7 +8,8 @@ import {
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
-import { waitForSteadyState, type WaitOptions } from './waits.ts';
+import { Driver } from './driver.ts';
+import { waitForSteadyState } from './waits.ts';
 
 export interface DemoServiceOptions {
   cluster: string;
@@ -51,7 +52,7 @@ export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandIn
   ],
 });
 
-export const deployDemoService = async (client: ECSClient, options: DemoServiceOptions, wait: WaitOptions) => {
+export const deployDemoService = async (client: ECSClient, options: DemoServiceOptions, wait: { timeoutMs: number; intervalMs?: number; onProgress?: (summary: string) => void }) => {
   await client.send(new CreateClusterCommand({ clusterName: options.cluster }));
   const registered = await client.send(new RegisterTaskDefinitionCommand(demoTaskDefinition(options.tag)));
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
@@ -72,6 +73,11 @@ export const deployDemoService = async (client: ECSClient, options: DemoServiceO
       healthCheckGracePeriodSeconds: 60,
     }),
   );
-  const service = await waitForSteadyState(client, options.cluster, options.service, wait);
+  const driver = new Driver({ region: await client.config.region(), client });
+  const service = await waitForSteadyState(driver, options.cluster, options.service, {
+    deadline: driver.now() + wait.timeoutMs,
+    intervalMs: wait.intervalMs ?? 250,
+    onProgress: wait.onProgress,
+  });
   return { taskDefinitionArn, service };
 };

@@ -1,5 +1,6 @@
-// A read-only picture of an ECS environment: clusters, services, deployments and tasks,
-// gathered with the same read calls an operator would make.
+// A read-only picture of an ECS environment (clusters, services, deployments and tasks), gathered
+// with the same read calls an operator would make, and whether an endpoint answers at all. Used
+// by the sandbox's commands only, through the driver; never against an AWS account.
 
 import {
   DescribeClustersCommand,
@@ -22,6 +23,16 @@ export interface ClusterSnapshot {
 
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
+/** Whether an ECS endpoint answers ListClusters within `timeoutMs`. */
+export const ecsAnswers = async (client: ECSClient, timeoutMs: number): Promise<boolean> => {
+  try {
+    await client.send(new ListClustersCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const readEnvironmentSnapshot = async (client: ECSClient): Promise<ClusterSnapshot[]> => {
   const clusterArns = (await client.send(new ListClustersCommand({}))).clusterArns ?? [];

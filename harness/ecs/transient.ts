@@ -16,6 +16,8 @@ export interface PersistOptions {
   now?: () => number;
   /** Told about each transient error that is about to be retried. */
   onRetry?: (error: unknown, attempt: number) => void;
+  /** An abort ends the retries: the last error is thrown. */
+  signal?: AbortSignal;
 }
 
 /** Runs `body` until it succeeds, it fails for a reason other than a transient one, or the deadline passes. */
@@ -28,7 +30,7 @@ export const persist = async <T>(body: (remainingMs: number) => Promise<T>, opti
       if (!isTransientError(error)) throw error;
       // Backoff grows to 2 s: the SDK has just spent its own backoff, ECS needs room, the deadline still counts.
       const pause = Math.min(2000, 250 * 2 ** Math.min(attempt - 1, 3));
-      if (now() + pause >= options.deadline) throw error;
+      if (now() + pause >= options.deadline || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }

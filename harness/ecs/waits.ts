@@ -1,7 +1,11 @@
 // Waiting on ECS the way an operator would: poll DescribeServices until a condition holds,
-// with a deadline, reporting what is being waited for.
+// with a deadline, reporting what is being waited for. Each poll rides out throttling and 5xx
+// until the same deadline, so a wait ends only when the condition holds, the deployment it waits
+// on has failed, or the time is up.
 
-import { DescribeServicesCommand, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import type { Service } from '@aws-sdk/client-ecs';
+import type { Driver, Persist } from './driver.ts';
+import { isSteady, primaryOf } from './steady.ts';
 
 export class WaitTimeoutError extends Error {
   constructor(
@@ -14,70 +18,67 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
+export interface WaitOptions extends Persist {
+  intervalMs: number;
   onProgress?: (summary: string) => void;
 }
 
-export const describeService = async (client: ECSClient, cluster: string, service: string): Promise<Service> => {
-  const out = await client.send(new DescribeServicesCommand({ cluster, services: [service] }));
-  const found = out.services?.[0];
-  if (!found) throw new Error(`service ${service} not found in cluster ${cluster} (${out.failures?.[0]?.reason ?? 'no reason given'})`);
-  return found;
-};
-
 export const summarizeService = (s: Service): string => {
-  const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
+  const primary = primaryOf(s);
   return `${s.serviceName}: running ${s.runningCount ?? 0}/${s.desiredCount ?? 0}, primary ${primary?.id ?? '-'} ${primary?.rolloutState ?? ''} (${s.deployments?.length ?? 0} deployments)`;
 };
 
-/** Steady: the PRIMARY deployment is COMPLETED, it is the only one, and running equals desired. */
-export const isSteady = (s: Service): boolean => {
-  const deployments = s.deployments ?? [];
-  const primary = deployments.find((d) => d.status === 'PRIMARY');
-  return deployments.length === 1 && primary?.rolloutState === 'COMPLETED' && s.runningCount === s.desiredCount;
-};
+/** The service in one line for an operator: its task definition, counts and every deployment. */
+export const describeServiceState = (s: Service): string =>
+  `${summarizeService(s)}, task definition ${s.taskDefinition}, deployments ${(s.deployments ?? []).map((d) => `${d.id} ${d.status} ${d.rolloutState} ${d.taskDefinition}`).join('; ')}`;
 
-export const waitForService = async (
-  client: ECSClient,
-  cluster: string,
-  service: string,
-  what: string,
-  condition: (s: Service) => boolean,
-  options: WaitOptions,
-): Promise<Service> => {
-  const started = Date.now();
-  let last = 'nothing yet';
+const pause = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export const waitForService = async (driver: Driver, cluster: string, service: string, what: string, condition: (s: Service) => boolean, options: WaitOptions): Promise<Service> => {
+  const started = driver.now();
   for (;;) {
-    const current = await describeService(client, cluster, service);
-    last = summarizeService(current);
+    const current = await driver.describeService(cluster, service, options);
+    const last = summarizeService(current);
     options.onProgress?.(last);
     if (condition(current)) return current;
-    const waited = Date.now() - started;
-    if (waited >= options.timeoutMs) throw new WaitTimeoutError(what, waited, last);
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+    if (driver.now() >= options.deadline) throw new WaitTimeoutError(what, driver.now() - started, last);
+    if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error(`stopped waiting for ${what}`);
+    await pause(Math.min(options.intervalMs, Math.max(0, options.deadline - driver.now())), options.signal);
   }
 };
 
 export class DeploymentFailedError extends Error {
   constructor(readonly service: Service) {
-    const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+    const primary = primaryOf(service);
     super(`${service.serviceName}: deployment ${primary?.id ?? '?'} FAILED (${primary?.rolloutStateReason ?? 'no reason given'}); latest event: ${service.events?.[0]?.message ?? 'none'}`);
     this.name = 'DeploymentFailedError';
   }
 }
 
-/** Steady state, or an error as soon as the PRIMARY deployment has FAILED: waiting longer cannot help. */
-export const waitForSteadyState = (client: ECSClient, cluster: string, service: string, options: WaitOptions): Promise<Service> =>
+/**
+ * Steady (steady.ts), on `taskDefinition` when one is given; an error as soon as the PRIMARY
+ * deployment (on that task definition) has FAILED, since waiting longer cannot help. Steady on a
+ * named task definition: a circuit-breaker rollback racing a restore must end there too.
+ */
+export const waitForSteadyState = (driver: Driver, cluster: string, service: string, options: WaitOptions & { taskDefinition?: string }): Promise<Service> =>
   waitForService(
-    client,
+    driver,
     cluster,
     service,
-    `${service} to reach a steady state`,
+    options.taskDefinition ? `${service} to be steady on ${options.taskDefinition}` : `${service} to reach a steady state`,
     (s) => {
-      if (s.deployments?.find((d) => d.status === 'PRIMARY')?.rolloutState === 'FAILED') throw new DeploymentFailedError(s);
-      return isSteady(s);
+      const primary = primaryOf(s);
+      if (primary?.rolloutState === 'FAILED' && (options.taskDefinition === undefined || primary.taskDefinition === options.taskDefinition)) throw new DeploymentFailedError(s);
+      return isSteady(s, options.taskDefinition);
     },
     options,
   );

@@ -5,12 +5,12 @@
 // first poll reports everything ECS still lists (its recent events and stopped tasks): history
 // from before the drill, which measurements ignore because it predates inject.
 
-import { DescribeTasksCommand, ListTasksCommand, type Deployment, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
-import { describeService } from '../ecs/waits.ts';
+import type { Deployment, Service, Task } from '@aws-sdk/client-ecs';
+import type { Driver } from '../ecs/driver.ts';
 import type { DeploymentSnapshot, ServiceObservation, StoppedTaskSnapshot, Timeline } from './timeline.ts';
 
 export interface ServicePollerOptions {
-  client: ECSClient;
+  driver: Driver;
   cluster: string;
   service: string;
   intervalMs: number;
@@ -26,9 +26,6 @@ export interface ServicePoller {
   /** Polls now, after any poll in flight; rejects with the poll's error. */
   pollNow(): Promise<void>;
 }
-
-/** DescribeTasks takes at most 100 tasks a call. */
-const DESCRIBE_TASKS_BATCH = 100;
 
 const deploymentSnapshot = (d: Deployment): DeploymentSnapshot => ({
   id: d.id ?? '',
@@ -53,7 +50,7 @@ const stoppedTaskSnapshot = (task: Task): StoppedTaskSnapshot => ({
 });
 
 export const startServicePoller = (options: ServicePollerOptions): ServicePoller => {
-  const { client, cluster, service, timeline, clock } = options;
+  const { driver, cluster, service, timeline, clock } = options;
   const seenEvents = new Set<string>();
   const seenStopped = new Set<string>();
   let stopped = false;
@@ -61,25 +58,9 @@ export const startServicePoller = (options: ServicePollerOptions): ServicePoller
   // Polls run one after another on this chain, whether the timer or pollNow started them.
   let chain: Promise<unknown> = Promise.resolve();
 
-  const listStoppedTaskArns = async (): Promise<string[]> => {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', nextToken }));
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return arns;
-  };
-
   /** Tasks not reported yet that have finished stopping; a task still STOPPING is looked at again next poll. */
   const newStoppedTasks = async (): Promise<StoppedTaskSnapshot[]> => {
-    const candidates = (await listStoppedTaskArns()).filter((arn) => !seenStopped.has(arn));
-    const found: Task[] = [];
-    for (let i = 0; i < candidates.length; i += DESCRIBE_TASKS_BATCH) {
-      const out = await client.send(new DescribeTasksCommand({ cluster, tasks: candidates.slice(i, i + DESCRIBE_TASKS_BATCH) }));
-      found.push(...(out.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED'));
-    }
+    const found = await driver.stoppedTasks(cluster, service, seenStopped);
     found.sort((a, b) => (a.stoppedAt?.getTime() ?? 0) - (b.stoppedAt?.getTime() ?? 0));
     return found.map(stoppedTaskSnapshot);
   };
@@ -93,7 +74,7 @@ export const startServicePoller = (options: ServicePollerOptions): ServicePoller
       .sort((a, b) => a.createdAt - b.createdAt);
 
   const poll = async (): Promise<void> => {
-    const current = await describeService(client, cluster, service);
+    const current = await driver.describeService(cluster, service);
     // The state DescribeServices describes held when it answered.
     const t = clock.now();
     const events = newEvents(current);

@@ -2,12 +2,14 @@
 // watches it work. The other two are triggered by firedrill when a failure signal fires, the
 // way a team's pipeline would: redeploy the previous task definition, or run the team's command.
 
-import { UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { Driver } from '../ecs/driver.ts';
 import type { RollbackSpec } from '../config/scenario.ts';
 import { runCommand, type Placeholders } from '../commands/run-command.ts';
 
 export interface RollbackContext {
-  ecs: ECSClient;
+  driver: Driver;
+  /** When the rollback must have been started by (the drill's rollback budget). */
+  deadline: number;
   cluster: string;
   service: string;
   baselineTaskDefinition: string;
@@ -39,10 +41,7 @@ const redeployPrevious: RollbackPath = {
   triggeredBy: 'firedrill',
   describe: (ctx) => `UpdateService cluster=${ctx.cluster} service=${ctx.service} taskDefinition=${ctx.baselineTaskDefinition} when a failure signal fires`,
   trigger: async (ctx) => {
-    await ctx.ecs.send(
-      new UpdateServiceCommand({ cluster: ctx.cluster, service: ctx.service, taskDefinition: ctx.baselineTaskDefinition }),
-      { abortSignal: ctx.signal },
-    );
+    await ctx.driver.updateService({ cluster: ctx.cluster, service: ctx.service, taskDefinition: ctx.baselineTaskDefinition }, { deadline: ctx.deadline, signal: ctx.signal });
     return { call: 'UpdateService', taskDefinition: ctx.baselineTaskDefinition };
   },
 };

@@ -1,13 +1,6 @@
-// Predicates over the service as the poller last saw it. Pure.
+// Predicates over the service as the poller last saw it. Pure. (Steady is harness/ecs/steady.ts.)
 
 import type { ServiceObservation } from '../observe/timeline.ts';
-
-/** One deployment, PRIMARY and COMPLETED, on the given task definition, with running = desired. */
-export const steadyOn = (o: ServiceObservation | undefined, taskDefinition: string): boolean => {
-  if (!o || o.deployments.length !== 1) return false;
-  const [d] = o.deployments;
-  return d !== undefined && d.status === 'PRIMARY' && d.rolloutState === 'COMPLETED' && d.taskDefinition === taskDefinition && o.runningCount === o.desiredCount;
-};
 
 /** The baseline's deployment is PRIMARY again after the bad one was rolled out: a rollback is under way. */
 export const rollingBackTo = (o: ServiceObservation | undefined, baseline: string, bad: string): boolean =>

@@ -4,28 +4,18 @@
 // The service always ends where it started: on the current release.
 
 import { createHash } from 'node:crypto';
-import {
-  DeregisterTaskDefinitionCommand,
-  DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import { join } from 'node:path';
 import type { LoadedEnvironment, LoadedScenario } from '../config/load.ts';
 import { scenarioSchema } from '../config/scenario.ts';
-import { describeService, waitForSteadyState } from '../ecs/waits.ts';
+import type { Driver, Persist } from '../ecs/driver.ts';
+import { waitForSteadyState } from '../ecs/waits.ts';
 import { withTag } from '../releases/image-ref.ts';
-import { toRegisterInput } from '../releases/task-definition.ts';
+import { PRODUCTION_TAG } from '../safety/guard.ts';
+import { awaitSteady, inspect, takeLock } from '../safety/preflight.ts';
 import { runDrill, type Clock, type Progress } from './drill.ts';
-import { hostname, userInfo } from 'node:os';
-import { isLoopback } from '../ecs/client.ts';
-import { accountRefusal, callerAccount, targetRefusal } from '../safety/guard.ts';
-import { acquireLock, releaseLock } from '../safety/lock.ts';
-import { needsAccountCheck } from '../safety/refusals.ts';
-import { join } from 'node:path';
-import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
-import { taggedRevisions } from './recover.ts';
 import type { Journal } from './journal.ts';
+import { restoreService } from './restore.ts';
+import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
 
 export interface ValidationStep {
   name: 'deploy-candidate' | 'rollback-to-current' | 'failing-release-caught' | 'restore';
@@ -51,7 +41,7 @@ export interface ValidateOptions {
   /** The environment's service key. */
   service: string;
   candidate: string;
-  ecs: ECSClient;
+  driver: Driver;
   budgetMs: number;
   /** How long the rollback from the candidate may take. */
   rollbackBudgetMs: number;
@@ -72,7 +62,9 @@ export const builtInCatchScenario = (service: string): LoadedScenario => {
   const spec = {
     name: 'validate-failing-release-caught',
     description: 'A release whose image tag does not exist, deployed on top of the candidate: the circuit breaker must bring the candidate back.',
-    tags: ['validation'],
+    // Production-safe by construction (a release that never serves, under ECS's own rollback), so
+    // validate's --allow-production is the only consent a production environment asks for.
+    tags: ['validation', PRODUCTION_TAG],
     target: { service },
     release: { kind: 'missing-image-tag' },
     rollback: { path: 'circuit-breaker' },
@@ -82,45 +74,27 @@ export const builtInCatchScenario = (service: string): LoadedScenario => {
   return { scenario: scenarioSchema.parse(spec), file: '<built-in validation scenario>', hash: createHash('sha256').update(text).digest('hex'), text };
 };
 
-/** A guard refused the validation before anything was touched. */
-export class ValidationRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationRefused';
-  }
-}
-
-/** The drill's guards, for a run that deploys outside a drill: kind, account and target. */
-const refuseOutsideBounds = async (o: ValidateOptions, service: Awaited<ReturnType<typeof describeService>>): Promise<void> => {
-  const env = o.environment.environment;
-  const accountChecked = needsAccountCheck(env);
-  const account = accountChecked ? await callerAccount({ endpoint: env.endpoint, region: env.region, local: env.endpoint !== undefined && isLoopback(env.endpoint) }, o.signal) : undefined;
-  const reasons = [
-    env.kind === 'production' && !o.allowProduction ? `environment ${env.name} is a production environment; validate runs there only with --allow-production` : undefined,
-    accountChecked ? accountRefusal(env, account) : undefined,
-    targetRefusal({ cluster: env.cluster, service: service.serviceName ?? '' }, service),
-  ].filter((r): r is string => r !== undefined);
-  if (reasons.length > 0) throw new ValidationRefused(`validation refused, nothing was touched: ${reasons.join('; ')}`);
-};
-
 export const validateCandidate = async (o: ValidateOptions): Promise<ValidationReport> => {
   const clock = o.clock ?? { now: () => Date.now() };
+  const { driver } = o;
   const env = o.environment.environment;
   const target = env.services[o.service];
   if (!target) throw new Error(`environment ${env.name} has no service ${o.service}`);
   const serviceName = target.service ?? o.service;
+  const scenario = o.scenario ?? builtInCatchScenario(o.service);
   const started = clock.now();
   // The budget is enforced by interrupting whatever runs when it is spent; the restore still happens.
   const budget = AbortSignal.any([AbortSignal.timeout(o.budgetMs), ...(o.signal ? [o.signal] : [])]);
+  const budgetEnd = started + o.budgetMs;
+  const inBudget: Persist = { deadline: budgetEnd, signal: budget };
   const steps: ValidationStep[] = [];
   const say = (line: string) => o.progress?.(line);
 
-  const service = await describeService(o.ecs, env.cluster, serviceName);
-  await refuseOutsideBounds(o, service);
-  const currentArn = service.taskDefinition!;
-  const described = (await o.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: currentArn }))).taskDefinition!;
-  const current = toRegisterInput(described);
-  const container = current.containerDefinitions?.find((c) => c.essential !== false) ?? current.containerDefinitions?.[0];
+  // The drill's own preflight, for the drill that will run on the candidate: guards, target, account, blast radius.
+  const { serviceArn, baseline } = await inspect(driver, { env, serviceName, scenario: scenario.scenario, allowProduction: o.allowProduction ?? false }, { signal: o.signal });
+  const currentArn = baseline.taskDefinitionArn;
+  const current = baseline.taskDefinition;
+  const container = baseline.container;
   if (!container?.image) throw new Error(`the current task definition ${currentArn} has no essential container image`);
   const report: ValidationReport = {
     candidate: o.candidate,
@@ -131,8 +105,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
     steps,
     passed: false,
   };
-  const waitSteady = (timeoutMs: number) =>
-    waitForSteadyState(o.ecs, env.cluster, serviceName, { timeoutMs: Math.min(timeoutMs, Math.max(0, o.budgetMs - (clock.now() - started))), intervalMs: env.poll.intervalMs });
+  const waitSteady = (taskDefinition: string, timeoutMs: number) =>
+    waitForSteadyState(driver, env.cluster, serviceName, { ...inBudget, deadline: Math.min(clock.now() + timeoutMs, budgetEnd), taskDefinition, intervalMs: env.poll.intervalMs });
   const step = async (name: ValidationStep['name'], body: () => Promise<{ passed: boolean; summary: string; journal?: string }>) => {
     const t0 = clock.now();
     say(`${name}...`);
@@ -157,17 +131,27 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
     runId: lockId,
     environment: { file: o.environment.file, name: env.name, kind: env.kind, endpoint: env.endpoint, region: env.region, cluster: env.cluster },
     serviceName,
-    serviceArn: service.serviceArn,
+    serviceArn,
     restoreTimeoutMs: env.timeouts.restoreSeconds * 1000,
     pollIntervalMs: env.poll.intervalMs,
   });
-  ticket.update({ lockHeld: true, touched: true, baselineTaskDefinitionArn: currentArn, family: current.family });
-  await acquireLock(o.ecs, { serviceArn: service.serviceArn!, runId: lockId, holder: `${userInfo().username}@${hostname()}`, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000, now: () => clock.now() }).catch(
-    (error: unknown) => {
-      ticket.update({ lockHeld: false, touched: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });
-      throw error;
-    },
-  );
+  const restore = async () => {
+    const result = await restoreService(ticket.current, { driver, deadline: clock.now() + env.timeouts.restoreSeconds * 1000, pollIntervalMs: env.poll.intervalMs });
+    if (!result.ok) throw new Error(`restore failed: ${result.state}`);
+    ticket.update({ lockHeld: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });
+    return result;
+  };
+  // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
+  ticket.update({ lockHeld: true });
+  try {
+    await takeLock(driver, { serviceArn, runId: lockId, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000 }, { deadline: clock.now() + env.timeouts.preflightSeconds * 1000, signal: o.signal });
+    // As a drill's baseline: a service still deploying is no baseline to validate against.
+    await awaitSteady(driver, env, serviceName, currentArn, { deadline: clock.now() + env.timeouts.baselineSeconds * 1000, signal: o.signal });
+  } catch (error) {
+    // Nothing was touched: only a lock this run may hold to give back.
+    await restore().catch(() => undefined);
+    throw error;
+  }
   let candidateArn: string | undefined;
   try {
     const deployed = await step('deploy-candidate', async () => {
@@ -175,28 +159,31 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       const c = candidate.containerDefinitions!.find((d) => d.name === container.name)!;
       c.image = withTag(container.image!, o.candidate);
       candidate.tags = [...(candidate.tags ?? []), { key: 'firedrill:role', value: 'candidate' }, { key: 'firedrill:run', value: lockId }];
-      candidateArn = (await o.ecs.send(new RegisterTaskDefinitionCommand(candidate), { abortSignal: budget })).taskDefinition?.taskDefinitionArn;
+      // On disk before the first change; the run's tag finds a candidate whose registration reply was lost.
+      ticket.update({ touched: true, baselineTaskDefinitionArn: currentArn, family: current.family });
+      candidateArn = await driver.registerTaskDefinition(candidate, inBudget);
       report.candidateTaskDefinition = candidateArn;
-      if (candidateArn) ticket.update({ registered: [candidateArn] });
-      await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: candidateArn }), { abortSignal: budget });
-      await waitSteady(env.timeouts.restoreSeconds * 1000);
+      ticket.update({ registered: [candidateArn] });
+      await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: candidateArn }, inBudget);
+      await waitSteady(candidateArn, env.timeouts.restoreSeconds * 1000);
       return { passed: true, summary: `${c.image} is steady (${candidateArn})` };
     });
-    if (deployed) {
+    if (deployed && candidateArn) {
+      const candidateTd = candidateArn;
       await step('rollback-to-current', async () => {
         const t0 = clock.now();
-        await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: currentArn }), { abortSignal: budget });
-        await waitSteady(o.rollbackBudgetMs);
+        await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: currentArn }, inBudget);
+        await waitSteady(currentArn, o.rollbackBudgetMs);
         const took = clock.now() - t0;
         return { passed: took <= o.rollbackBudgetMs, summary: `back on ${container.image} in ${(took / 1000).toFixed(1)} s (budget ${o.rollbackBudgetMs / 1000} s)` };
       });
       await step('failing-release-caught', async () => {
-        await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: candidateArn }), { abortSignal: budget });
-        await waitSteady(env.timeouts.restoreSeconds * 1000);
+        await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: candidateTd }, inBudget);
+        await waitSteady(candidateTd, env.timeouts.restoreSeconds * 1000);
         const journal: Journal = await runDrill({
-          scenario: o.scenario ?? builtInCatchScenario(o.service),
+          scenario,
           environment: o.environment,
-          ecs: o.ecs,
+          driver,
           reportDir: o.reportDir,
           firedrillVersion: o.firedrillVersion,
           clock,
@@ -214,20 +201,9 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       });
     }
   } finally {
-    // Leave the service where it was, whatever happened, and clean up the candidate revision.
+    // Leave the service where it was, whatever happened: the one restore, from this run's ticket.
     await step('restore', async () => {
-      const now = await describeService(o.ecs, env.cluster, serviceName);
-      if (now.taskDefinition !== currentArn) {
-        await o.ecs.send(new UpdateServiceCommand({ cluster: env.cluster, service: serviceName, taskDefinition: currentArn }));
-      }
-      await waitForSteadyState(o.ecs, env.cluster, serviceName, { timeoutMs: env.timeouts.restoreSeconds * 1000, intervalMs: env.poll.intervalMs });
-      // With a lost reply (ECS registered, then answered 500) the SDK's retry registered a second
-      // candidate; the run's tag finds the one whose ARN never came back.
-      const stray = current.family ? await taggedRevisions(o.ecs, current.family, lockId, { skip: candidateArn ? [candidateArn] : [], newerThan: currentArn }) : [];
-      for (const arn of [...(candidateArn ? [candidateArn] : []), ...stray]) await o.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
-      // Kept when the restore failed: no drill may start on a service left in an unknown state.
-      await releaseLock(o.ecs, service.serviceArn!, lockId);
-      ticket.update({ lockHeld: false, restored: true, restoredBy: 'drill', restoredAt: new Date(clock.now()).toISOString() });
+      await restore();
       return { passed: true, summary: `steady on the current release ${currentArn}` };
     });
   }

@@ -1,10 +1,8 @@
 // Where a drill may run. A drill deliberately breaks a service, so before anything is touched it
 // proves it is where the environment file says: the right kind, the right AWS account, the right
-// cluster and service. The decisions are pure; `callerAccount` is the one call.
+// cluster and service. Pure: the driver asks STS (Driver.callerAccount), preflight.ts brings the answer.
 
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Environment } from '../config/environment.ts';
-import { ECS_CONNECT_TIMEOUT_MS, ECS_REQUEST_TIMEOUT_MS, FIREDRILL_USER_AGENT } from '../ecs/client.ts';
 import type { Scenario } from '../config/scenario.ts';
 
 /** The scenario tag that allows a scenario in a production environment. */
@@ -39,24 +37,4 @@ export const targetRefusal = (expected: { cluster: string; service: string }, de
   const serviceMatches = described.serviceName === expected.service || described.serviceArn === expected.service;
   if (!serviceMatches) return `ECS answered for service ${described.serviceName ?? '(none)'}, not ${expected.service} as the environment file says`;
   return undefined;
-};
-
-/**
- * The account the credentials in use belong to. STS is asked at the environment's endpoint when
- * there is one: the sandbox and LocalStack answer GetCallerIdentity with their own account id.
- */
-export const callerAccount = async (target: { endpoint?: string; region: string; local: boolean }, signal?: AbortSignal): Promise<string | undefined> => {
-  const sts = new STSClient({
-    region: target.region,
-    endpoint: target.endpoint,
-    credentials: target.local ? { accessKeyId: 'firedrill-sandbox', secretAccessKey: 'firedrill-sandbox' } : undefined,
-    maxAttempts: 5,
-    requestHandler: { requestTimeout: ECS_REQUEST_TIMEOUT_MS, connectionTimeout: ECS_CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
-    customUserAgent: [FIREDRILL_USER_AGENT],
-  });
-  try {
-    return (await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal })).Account;
-  } finally {
-    sts.destroy();
-  }
 };

@@ -4,7 +4,8 @@
 // ECS tags have no compare-and-swap. A taker writes its tags, then reads them back: when two
 // drills race, the last writer holds the lock and the other sees a foreign run id and backs off.
 
-import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand, type ECSClient, type Tag } from '@aws-sdk/client-ecs';
+import type { Tag } from '@aws-sdk/client-ecs';
+import type { Driver, Persist } from '../ecs/driver.ts';
 
 export const LOCK_TAG = 'firedrill:lock';
 export const LOCK_HOLDER_TAG = 'firedrill:lock-holder';
@@ -58,7 +59,6 @@ export interface AcquireOptions {
   holder: string;
   /** How long the lock holds without its drill: past it, another drill may take it over. */
   ttlMs: number;
-  now: () => number;
 }
 
 export interface Acquired {
@@ -66,23 +66,25 @@ export interface Acquired {
   tookOver?: LockInfo;
 }
 
-const listTags = async (ecs: ECSClient, resourceArn: string): Promise<Tag[]> =>
-  (await ecs.send(new ListTagsForResourceCommand({ resourceArn }))).tags ?? [];
-
-export const acquireLock = async (ecs: ECSClient, options: AcquireOptions): Promise<Acquired> => {
-  const before = readLock(await listTags(ecs, options.serviceArn), options.now());
+/** Takes the lock, riding out throttling until `call.deadline`; LockHeldError when another drill holds it. */
+export const acquireLock = async (driver: Driver, options: AcquireOptions, call: Persist): Promise<Acquired> => {
+  const before = readLock(await driver.listTags(options.serviceArn, call), driver.now());
   if (before.state === 'held' && before.lock.runId !== options.runId) throw new LockHeldError(before.lock, options.serviceArn);
-  const mine = { runId: options.runId, holder: options.holder, expiresAt: options.now() + options.ttlMs };
-  await ecs.send(new TagResourceCommand({ resourceArn: options.serviceArn, tags: lockTags(mine) }));
-  const after = readLock(await listTags(ecs, options.serviceArn), options.now());
+  const mine = { runId: options.runId, holder: options.holder, expiresAt: driver.now() + options.ttlMs };
+  await driver.tagResource(options.serviceArn, lockTags(mine), call);
+  const after = readLock(await driver.listTags(options.serviceArn, call), driver.now());
   if (after.state !== 'free' && after.lock.runId !== tagValue(options.runId)) throw new LockHeldError(after.lock, options.serviceArn);
   return before.state === 'expired' ? { tookOver: before.lock } : {};
 };
 
 /** Removes the lock when `runId` holds it; a lock taken over by another drill is left alone. Returns whether it released. */
-export const releaseLock = async (ecs: ECSClient, serviceArn: string, runId: string): Promise<boolean> => {
-  const current = readLock(await listTags(ecs, serviceArn), Number.NEGATIVE_INFINITY);
+export const releaseLock = async (driver: Driver, serviceArn: string, runId: string, call: Persist): Promise<boolean> => {
+  const current = readLock(await driver.listTags(serviceArn, call), Number.NEGATIVE_INFINITY);
   if (current.state === 'free' || current.lock.runId !== tagValue(runId)) return false;
-  await ecs.send(new UntagResourceCommand({ resourceArn: serviceArn, tagKeys: LOCK_KEYS }));
+  await driver.untagResource(serviceArn, LOCK_KEYS, call);
   return true;
 };
+
+/** Who holds a lock, as its tag says: user@host, and the CI run when there is one. */
+export const lockHolder = (user: string, host: string, env: NodeJS.ProcessEnv = process.env): string =>
+  `${user}@${host}${env['GITHUB_RUN_ID'] ? ` gh-run ${env['GITHUB_RUN_ID']}` : ''}`;

@@ -22,7 +22,7 @@ import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { readManifest } from '../../harness/evidence/manifest.ts';
 import { HOLD_ENV, holdMarker, type HoldPoint } from '../../harness/run/hold.ts';
 import type { Journal } from '../../harness/run/journal.ts';
-import { RUN_TAG } from '../../harness/run/recover.ts';
+import { RUN_TAG } from '../../harness/run/restore.ts';
 import { readTicket, TICKET_FILE, TicketWriter, writeTicket, type RestoreTicket } from '../../harness/run/restore-ticket.ts';
 import { LOCK_TAG } from '../../harness/safety/lock.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, startFiredrill, tempDir, writeEnvironment, type RunningCli } from '../support/firedrill-cli.ts';

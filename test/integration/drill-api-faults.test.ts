@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
-import { apiCounterOf, type ApiOperationStats } from '../../harness/ecs/api-stats.ts';
-import { ECS_MAX_ATTEMPTS, ecsClient } from '../../harness/ecs/client.ts';
+import type { ApiOperationStats } from '../../harness/ecs/api-stats.ts';
+import { ECS_MAX_ATTEMPTS } from '../../harness/ecs/client.ts';
+import { Driver } from '../../harness/ecs/driver.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { renderMarkdownSummary } from '../../harness/report/markdown.ts';
 import { runDrill } from '../../harness/run/drill.ts';
@@ -49,25 +50,25 @@ beforeAll(async () => {
 
   const put = await fetch(t.sandbox.faultsUrl, { method: 'PUT', body: JSON.stringify(DURING_DRILL) });
   expect(put.status).toBe(200);
-  const ecs = ecsClient({ endpoint: t.sandbox.endpoint, region: t.sandbox.region });
+  const driver = new Driver({ endpoint: t.sandbox.endpoint, region: t.sandbox.region });
   try {
     // Once the SDK has given up on a DeregisterTaskDefinition (every attempt a 500), ECS "recovers":
     // only restore calls it, so this is exactly restore meeting an outage longer than the SDK's retries.
-    const recovery = waitFor(() => (apiCounterOf(ecs)!.snapshot().byOperation.DeregisterTaskDefinition?.failed ?? 0) >= 1, 240_000, 'a DeregisterTaskDefinition to fail after every SDK attempt').then(() =>
+    const recovery = waitFor(() => (driver.api.snapshot().byOperation.DeregisterTaskDefinition?.failed ?? 0) >= 1, 240_000, 'a DeregisterTaskDefinition to fail after every SDK attempt').then(() =>
       fetch(t.sandbox.faultsUrl, { method: 'PUT', body: JSON.stringify(AFTER_FIRST_DEREGISTER) }),
     );
     const started = Date.now();
     journal = await runDrill({
       scenario: loadScenario(join(SCENARIOS_DIR, 'bad-image-tag.yaml')),
       environment: loadEnvironment(writeEnvironment(dir, t, 'faulty-api')),
-      ecs,
+      driver,
       reportDir: join(dir, 'reports'),
       firedrillVersion: 'test',
     });
     drillMs = Date.now() - started;
     await recovery.catch(() => undefined);
   } finally {
-    ecs.destroy();
+    driver.destroy();
     await fetch(t.sandbox.faultsUrl, { method: 'DELETE' });
   }
   events = sandboxEvents(t.sandbox);

@@ -88,7 +88,7 @@ describe('observers on the sandbox', () => {
   });
 
   const poller = (timeline: Timeline, errors: unknown[], name = SERVICE) =>
-    startServicePoller({ client: t.ecs, cluster: CLUSTER, service: name, intervalMs: 200, timeline, clock, onError: (e) => errors.push(e) });
+    startServicePoller({ driver: t.driver, cluster: CLUSTER, service: name, intervalMs: 200, timeline, clock, onError: (e) => errors.push(e) });
   const prober = (timeline: Timeline) =>
     startProber({ url: `${t.demoUrl}/api/version`, intervalMs: 100, timeoutMs: 2_000, versionHeader: 'x-app-version', timeline, clock });
 

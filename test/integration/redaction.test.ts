@@ -12,7 +12,8 @@ import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, UpdateSer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { deployDemoService, demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
-import { isSteady, waitForService } from '../../harness/ecs/waits.ts';
+import { isSteady } from '../../harness/ecs/steady.ts';
+import { waitForService } from '../../harness/ecs/waits.ts';
 import type { Journal } from '../../harness/run/journal.ts';
 import { defaultConfig } from '../../sandbox/config.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, tempDir, writeEnvironment, type FinishedCli } from '../support/firedrill-cli.ts';
@@ -86,7 +87,7 @@ describe('canary secrets never reach the evidence', () => {
     const registered = await t.ecs.send(new RegisterTaskDefinitionCommand(td));
     baselineArn = registered.taskDefinition!.taskDefinitionArn!;
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: baselineArn }));
-    await waitForService(t.ecs, CLUSTER, SERVICE, 'the canary baseline to be steady', (s) => isSteady(s) && s.taskDefinition === baselineArn, { timeoutMs: 90_000 });
+    await waitForService(t.driver, CLUSTER, SERVICE, 'the canary baseline to be steady', (s) => isSteady(s, baselineArn), { deadline: Date.now() + 90_000, intervalMs: 250 });
 
     dir = tempDir('firedrill-redaction-');
     reportDir = join(dir, 'reports');

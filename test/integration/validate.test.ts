@@ -49,7 +49,7 @@ const validate = (budgetMs: number) =>
     environment: loadEnvironment(join(dir, 'env.yaml')),
     service: 'demo',
     candidate: 'v1.2.0',
-    ecs: t.ecs,
+    driver: t.driver,
     budgetMs,
     rollbackBudgetMs: 600_000,
     reportDir: join(dir, 'reports'),

@@ -6,13 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../../harness/ecs/client.ts';
+import { Driver } from '../../harness/ecs/driver.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.ts';
 import { missingFromPolicy, POLICY_FILE } from './iam-policy.ts';
 import { waitFor } from './wait.ts';
 
 export interface TestSandbox {
   sandbox: Sandbox;
+  /** The test's own client: its calls are not the harness's. */
   ecs: ECSClient;
+  /** A driver as the harness makes one, for harness code run in-process: its calls are checked against the IAM policy. */
+  driver: Driver;
   demoTargetGroupArn: string;
   demoUrl: string;
   stop(): Promise<void>;
@@ -28,15 +32,18 @@ export const startTestSandbox = async (options: SandboxOptions = {}): Promise<Te
   });
   // Named apart from the harness: the policy check below counts only the harness's own calls.
   const ecs = ecsClient({ endpoint: sandbox.endpoint, region: sandbox.region, agent: 'firedrill-test' });
+  const driver = new Driver({ endpoint: sandbox.endpoint, region: sandbox.region });
   const demo = sandbox.loadBalancers.find((lb) => lb.name === 'demo-web');
   if (!demo) throw new Error('the default sandbox config should have the demo-web target group');
   return {
     sandbox,
     ecs,
+    driver,
     demoTargetGroupArn: demo.targetGroupArn,
     demoUrl: demo.url,
     stop: async () => {
       ecs.destroy();
+      driver.destroy();
       await sandbox.stop();
       // Least privilege, checked on every end-to-end run: each call the harness made to this
       // sandbox must be allowed by the documented IAM policy.

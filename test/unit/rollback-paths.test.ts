@@ -20,7 +20,7 @@ describe('rollback path selection', () => {
   it("the team's command is triggered by firedrill and runs with placeholders", async () => {
     const path = selectRollbackPath({ path: 'command', command: 'echo rolled back {service} to {baselineTaskDefinition}', timeoutSeconds: 30 });
     expect(path).toMatchObject({ name: 'command', triggeredBy: 'firedrill' });
-    const done = await path.trigger({ ...ctx, ecs: undefined as never, placeholders: { service: 'demo', baselineTaskDefinition: 'arn:td/demo:1' } });
+    const done = await path.trigger({ ...ctx, driver: undefined as never, deadline: Date.now() + 30_000, placeholders: { service: 'demo', baselineTaskDefinition: 'arn:td/demo:1' } });
     expect(done).toMatchObject({ exitCode: 0, output: 'rolled back demo to arn:td/demo:1\n' });
   });
 });

@@ -2,19 +2,16 @@
 // the failing release, and whether the safety guards would let it run. Only reads
 // (DescribeServices, DescribeTaskDefinition, STS GetCallerIdentity); touches nothing.
 
-import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
-import { ecsClient } from '../../ecs/client.ts';
-import { describeService } from '../../ecs/waits.ts';
+import { Driver } from '../../ecs/driver.ts';
+import { isSteady } from '../../ecs/steady.ts';
+import { describeServiceState } from '../../ecs/waits.ts';
 import { formatDiff, diffTaskDefinitions } from '../../releases/diff.ts';
 import { mutateRelease, MutationError } from '../../releases/mutators.ts';
-import { toRegisterInput } from '../../releases/task-definition.ts';
 import { selectRollbackPath } from '../../rollback/paths.ts';
 import { parse } from '../args.ts';
-import { isLoopback } from '../../ecs/client.ts';
 import { combineCaps } from '../../safety/blast-radius.ts';
-import { callerAccount } from '../../safety/guard.ts';
-import { needsAccountCheck, refusals } from '../../safety/refusals.ts';
+import { assess } from '../../safety/preflight.ts';
 import { ExitCode, UserError } from '../errors.ts';
 
 const PLAN_USAGE = `Usage: firedrill plan SCENARIO [--env NAME|FILE] [--allow-production]
@@ -54,49 +51,47 @@ export const planCommand = async (args: string[]): Promise<number> => {
   say(`  scenario ${loaded.file} (sha256 ${loaded.hash.slice(0, 12)})`);
   say(`  target   cluster ${env.cluster}, service ${serviceName}, ${target.url}, ${env.endpoint ? `endpoint ${env.endpoint}` : `region ${env.region}`}`);
 
-  const client = ecsClient({ endpoint: env.endpoint, region: env.region });
-  let baselineArn = '<the service task definition>';
-  let badSummary = `a ${scenario.release.kind} release`;
-  let described: Awaited<ReturnType<typeof describeService>> | undefined;
+  // The drill's own preflight, read-only: what cannot be read is unknown, not refused (`run`
+  // checks again, and may start the embedded sandbox first).
+  const driver = new Driver({ endpoint: env.endpoint, region: env.region });
+  let assessment;
   try {
-    const service = await describeService(client, env.cluster, serviceName);
-    described = service;
-    baselineArn = service.taskDefinition ?? baselineArn;
-    const taskDefinition = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: baselineArn }));
-    const baseline = toRegisterInput(taskDefinition.taskDefinition!);
-    const mutated = mutateRelease(baseline, scenario.release, { runId: 'plan' });
+    assessment = await assess(driver, { env, serviceName, scenario, allowProduction: values['allow-production'] ?? false });
+  } finally {
+    driver.destroy();
+  }
+  const { baseline, service } = assessment;
+  const baselineArn = baseline?.taskDefinitionArn ?? '<the service task definition>';
+  let badSummary = `a ${scenario.release.kind} release`;
+  if (baseline) {
+    let mutated;
+    try {
+      mutated = mutateRelease(baseline.taskDefinition, scenario.release, { runId: 'plan' });
+    } catch (error) {
+      if (error instanceof MutationError) throw new UserError(`${loaded.file}: release: ${error.message}`);
+      throw error;
+    }
     badSummary = mutated.summary;
     say(`  baseline ${baselineArn}`);
     say(`  failing  ${mutated.summary}${mutated.ecsVisible ? '' : ' (invisible to ECS: only the gate can see it)'}`);
     say('');
     say('Diff, baseline -> failing release:');
-    say(formatDiff(diffTaskDefinitions(baseline, mutated.taskDefinition)).replace(/^/gm, '  '));
-  } catch (error) {
-    if (error instanceof MutationError) throw new UserError(`${loaded.file}: release: ${error.message}`);
-    say(`  baseline could not be read (${(error as Error).message.split('\n')[0]}); the diff needs a running environment${env.kind === 'sandbox' ? ': start one with `firedrill sandbox start --demo`' : ''}`);
-  } finally {
-    client.destroy();
+    say(formatDiff(diffTaskDefinitions(baseline.taskDefinition, mutated.taskDefinition)).replace(/^/gm, '  '));
+  } else {
+    const why = assessment.serviceProblem?.message ?? 'its task definition could not be described';
+    say(`  baseline could not be read (${why}); the diff needs a running environment${env.kind === 'sandbox' ? ': start one with `firedrill sandbox start --demo`' : ''}`);
   }
 
-  const accountChecked = needsAccountCheck(env);
-  let account: string | undefined;
-  let accountProblem: string | undefined;
-  if (accountChecked) {
-    account = await callerAccount({ endpoint: env.endpoint, region: env.region, local: env.endpoint !== undefined && isLoopback(env.endpoint) }).catch((error: Error) => {
-      accountProblem = `the AWS account could not be read (STS GetCallerIdentity: ${error.message.split('\n')[0]})`;
-      return undefined;
-    });
-  }
-  const verdict = refusals({ env, scenario, serviceName, allowProduction: values['allow-production'] ?? false, account, accountChecked: accountChecked && !accountProblem, service: described });
-  // What cannot be read is unknown, not refused: `run` checks again (and may start the embedded sandbox first).
-  const refused = verdict.refusals;
+  const { account, accountChecked, accountProblem } = assessment;
+  const refused = assessment.refusals;
   say('');
   say('Guards:');
   say(`  account      ${accountChecked ? (account ? `${account} (allowed: ${env.allowedAccountIds.join(', ')})` : `unknown: ${accountProblem ?? 'STS named no account'}; \`run\` checks it before touching anything`) : 'not checked (a sandbox with no allowedAccountIds)'}`);
   const cap = combineCaps(env.blastRadius, scenario.blastRadius);
   const capText = cap.maxTasks === undefined && cap.maxPercent === undefined ? 'no cap' : `cap ${[cap.maxTasks !== undefined ? `${cap.maxTasks} task(s)` : '', cap.maxPercent !== undefined ? `${cap.maxPercent}%` : ''].filter(Boolean).join(', ')}`;
-  say(`  blast radius ${verdict.blastRadius ? `${verdict.blastRadius.affectedTasks} of ${verdict.blastRadius.desiredCount} task(s): ${verdict.blastRadius.why}` : 'unknown until the service can be read'}; ${capText}`);
+  say(`  blast radius ${assessment.blastRadius ? `${assessment.blastRadius.affectedTasks} of ${assessment.blastRadius.desiredCount} task(s): ${assessment.blastRadius.why}` : 'unknown until the service can be read'}; ${capText}`);
   say(`  lock         taken in preflight as tags firedrill:lock* on the service; refused while another drill holds it`);
+  say(`  steady       ${service ? (isSteady(service, baseline?.taskDefinitionArn) ? 'yes, on its baseline' : `not yet: ${describeServiceState(service)}; \`run\` waits up to timeouts.baselineSeconds (${env.timeouts.baselineSeconds} s), then refuses`) : 'unknown until the service can be read'}`);
   for (const reason of refused) say(`  REFUSED      ${reason}`);
 
   const rollback = selectRollbackPath(scenario.rollback);

@@ -4,8 +4,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { loadEnvironment, type LoadedEnvironment } from '../../config/load.ts';
-import { ecsClient } from '../../ecs/client.ts';
-import { recoverRun } from '../../run/recover.ts';
+import { Driver } from '../../ecs/driver.ts';
+import { restoreService } from '../../run/restore.ts';
 import { needsRecovery, ownerState, ticketsIn, TICKET_FILE, writeTicket, type RestoreTicket } from '../../run/restore-ticket.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
@@ -145,17 +145,18 @@ export const recoverCommand = async (args: string[], out: (text: string) => void
     const { ticket, path } = plan;
     const endpoint = environment ? environment.environment.endpoint : ticket.environment.endpoint;
     const region = environment?.environment.region ?? ticket.environment.region;
-    const ecs = ecsClient({ endpoint, region });
+    const driver = new Driver({ endpoint, region });
     let result;
     try {
-      result = await recoverRun(ticket, {
-        ecs,
-        timeoutMs: environment ? environment.environment.timeouts.restoreSeconds * 1000 : ticket.restoreTimeoutMs,
+      result = await restoreService(ticket, {
+        driver,
+        deadline: driver.now() + (environment ? environment.environment.timeouts.restoreSeconds * 1000 : ticket.restoreTimeoutMs),
         pollIntervalMs: environment?.environment.poll.intervalMs ?? ticket.pollIntervalMs,
         log: (line) => out(`  ${line}\n`),
+        onRetry: (operation, error) => out(`  ${operation} failed after the SDK's retries (${error instanceof Error ? error.name : 'error'}); trying again\n`),
       });
     } finally {
-      ecs.destroy();
+      driver.destroy();
     }
     const at = new Date().toISOString();
     const recovery = { at, ok: result.ok, actions: result.actions, state: result.state, durationMs: result.durationMs };

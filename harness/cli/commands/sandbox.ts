@@ -1,11 +1,11 @@
 // `firedrill sandbox start|status`: run the built-in ECS-compatible sandbox, and look into it
 // through the ECS API like any other client.
 
-import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { startSandbox, DEMO_TARGET_GROUP } from '../../../sandbox/index.ts';
 import { deployDemoService } from '../../ecs/demo-service.ts';
 import { ecsClient } from '../../ecs/client.ts';
-import { readEnvironmentSnapshot, formatSnapshot } from '../../ecs/snapshot.ts';
+import { Driver } from '../../ecs/driver.ts';
+import { formatSnapshot } from '../../ecs/snapshot.ts';
 import { DeploymentFailedError, WaitTimeoutError } from '../../ecs/waits.ts';
 import { parse, parsePort } from '../args.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
@@ -127,15 +127,13 @@ const status = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   const endpoint = values.endpoint ?? 'http://127.0.0.1:4599';
-  const client = ecsClient({ endpoint, region: values.region ?? 'us-east-1', agent: 'firedrill-sandbox-setup' });
+  const driver = new Driver({ endpoint, region: values.region ?? 'us-east-1', agent: 'firedrill-sandbox-setup' });
   try {
-    await client.send(new ListClustersCommand({}));
-    const snapshot = await readEnvironmentSnapshot(client);
-    process.stdout.write(formatSnapshot(snapshot, endpoint));
+    process.stdout.write(formatSnapshot(await driver.snapshot(), endpoint));
     return ExitCode.ok;
   } catch (error) {
     throw explainConnectionError(error, endpoint);
   } finally {
-    client.destroy();
+    driver.destroy();
   }
 };

@@ -3,9 +3,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
-import { ecsClient } from '../../ecs/client.ts';
-import { validateCandidate, ValidationRefused } from '../../run/validate.ts';
+import { Driver } from '../../ecs/driver.ts';
+import { validateCandidate } from '../../run/validate.ts';
 import { LockHeldError } from '../../safety/lock.ts';
+import { NotSteadyError, PreflightRefused } from '../../safety/preflight.ts';
 import { parse } from '../args.ts';
 import { historyFileFor, recordValidationHistory } from './metrics.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
@@ -20,11 +21,13 @@ Pre-release validation of a candidate tag, within a time budget (default 300 s):
   3. deploy the candidate again and drill a failing release on top of it (--scenario, or a
      missing image tag under the circuit breaker): the rollback path must bring the candidate back;
   4. restore the current release, always.
-Before anything is touched it applies the drill's guards (the AWS account must be in the
-environment's allowedAccountIds; production needs --allow-production) and takes the service's
-drill lock for the whole run.
+Before anything is touched it runs the drill's preflight (the AWS account must be in the
+environment's allowedAccountIds; production needs --allow-production; the blast radius of the
+drill on the candidate must fit its caps), takes the service's drill lock for the whole run, and
+waits (up to timeouts.baselineSeconds) for the service to be steady on its current release.
 Exits 0 when every step passed within the budget, 1 otherwise, 2 for bad input or a guard's
-refusal, 3 when another drill holds the lock, 4 when the restore failed.
+refusal, 3 when another drill holds the lock or the service is not steady, 4 when the restore
+failed.
 Writes <report dir>/validation-<time>.json.
 
 Options:
@@ -85,7 +88,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ecs = ecsClient({ endpoint: env.endpoint, region: env.region });
+  const driver = new Driver({ endpoint: env.endpoint, region: env.region });
   const started = Date.now();
   try {
     process.stdout.write(`firedrill validate: candidate ${values.candidate} on ${env.name} (${env.cluster}/${env.services[service]!.service ?? service}), budget ${budgetMs / 1000} s\n`);
@@ -93,7 +96,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       environment,
       service,
       candidate: values.candidate,
-      ecs,
+      driver,
       budgetMs,
       rollbackBudgetMs,
       scenario,
@@ -103,8 +106,11 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       allowProduction: values['allow-production'] ?? false,
       progress: (line) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`),
     }).catch((error: unknown) => {
-      if (error instanceof ValidationRefused) throw new UserError(error.message);
-      if (error instanceof LockHeldError) throw new UserError(error.message, ExitCode.unhealthyBefore);
+      if (error instanceof PreflightRefused) {
+        const explained = explainConnectionError(error.cause, env.endpoint);
+        throw explained instanceof UserError ? explained : new UserError(error.message);
+      }
+      if (error instanceof LockHeldError || error instanceof NotSteadyError) throw new UserError(error.message, ExitCode.unhealthyBefore);
       throw explainConnectionError(error, env.endpoint);
     });
     mkdirSync(reportDir, { recursive: true });
@@ -119,7 +125,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
     if (restore && !restore.passed) return ExitCode.restoreFailed;
     return report.passed ? ExitCode.ok : ExitCode.drillFailed;
   } finally {
-    ecs.destroy();
+    driver.destroy();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

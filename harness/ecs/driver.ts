@@ -1,0 +1,199 @@
+// The driver: the one place the harness talks to AWS. Every ECS and STS call of the drill,
+// validate, recover and plan goes through a method here, so the things every call needs are
+// written once: the clients' settings (client.ts), the API counter (api-stats.ts), and for the
+// calls that must land (every change, and the reads a restore depends on) retries past the SDK's
+// own until the caller's deadline (transient.ts).
+//
+// A call that changes something takes a `Persist` (its deadline is required, so no caller can
+// forget it); a read takes one when its caller cannot go on without the answer. New APIs (the
+// service-deployments API, CloudWatch) are more methods on this class, built the same way.
+
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTagsForResourceCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Tag,
+  type Task,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { countApiCalls, type ApiCounter } from './api-stats.ts';
+import { ecsClient, stsClient, type EcsTarget } from './client.ts';
+import { ecsAnswers, readEnvironmentSnapshot, type ClusterSnapshot } from './snapshot.ts';
+import { persist } from './transient.ts';
+
+/** Keep trying through throttling, 5xx and dropped connections until `deadline` (epoch ms by the driver's clock). */
+export interface Persist {
+  deadline: number;
+  /** Ends the call (and its retries) early; omit it for a call that must not be cut short. */
+  signal?: AbortSignal;
+  /** Told about each transient failure past the SDK's retries that is about to be tried again. */
+  onRetry?: (operation: string, error: unknown, attempt: number) => void;
+}
+
+/** A read: once (with the SDK's retries), or persistently with a deadline. */
+export type ReadOptions = Partial<Persist>;
+
+export class ServiceNotFoundError extends Error {
+  constructor(cluster: string, service: string, reason: string | undefined) {
+    super(`service ${service} not found in cluster ${cluster} (${reason ?? 'no reason given'})`);
+    this.name = 'ServiceNotFoundError';
+  }
+}
+
+export interface DriverOptions extends EcsTarget {
+  /** The clock deadlines are read against. */
+  now?: () => number;
+  /** A client made already (tests and the sandbox's set-up share theirs); by default the driver makes its own. */
+  client?: ECSClient;
+}
+
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_TASKS_BATCH = 100;
+
+export class Driver {
+  /** Every ECS call, attempt and error code this driver has seen (the journal's `api`). */
+  readonly api: ApiCounter;
+  readonly now: () => number;
+  private readonly ecs: ECSClient;
+  private sts?: STSClient;
+  private readonly ownsClient: boolean;
+
+  constructor(readonly target: DriverOptions) {
+    this.now = target.now ?? Date.now;
+    this.ownsClient = target.client === undefined;
+    this.ecs = target.client ?? ecsClient(target);
+    this.api = countApiCalls(this.ecs);
+  }
+
+  destroy(): void {
+    if (this.ownsClient) this.ecs.destroy();
+    this.sts?.destroy();
+  }
+
+  private call<T>(operation: string, body: (signal: AbortSignal | undefined) => Promise<T>, options: ReadOptions | undefined): Promise<T> {
+    if (options?.deadline === undefined) return body(options?.signal);
+    return persist(() => body(options.signal), {
+      deadline: options.deadline,
+      now: this.now,
+      signal: options.signal,
+      onRetry: options.onRetry && ((error, attempt) => options.onRetry!(operation, error, attempt)),
+    });
+  }
+
+  // ---- services
+
+  async describeService(cluster: string, service: string, options?: ReadOptions): Promise<Service> {
+    const out = await this.call('DescribeServices', (abortSignal) => this.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }), { abortSignal }), options);
+    const found = out.services?.[0];
+    if (!found) throw new ServiceNotFoundError(cluster, service, out.failures?.[0]?.reason);
+    return found;
+  }
+
+  async updateService(input: { cluster: string; service: string; taskDefinition: string }, options: Persist): Promise<Service | undefined> {
+    const out = await this.call('UpdateService', (abortSignal) => this.ecs.send(new UpdateServiceCommand(input), { abortSignal }), options);
+    return out.service;
+  }
+
+  /** The service's tasks that ECS lists as STOPPED and that have finished stopping, skipping those in `seen`. */
+  async stoppedTasks(cluster: string, service: string, seen: ReadonlySet<string>, options?: ReadOptions): Promise<Task[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call('ListTasks', (abortSignal) => this.ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', nextToken }), { abortSignal }), options);
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const candidates = arns.filter((arn) => !seen.has(arn));
+    const found: Task[] = [];
+    for (let i = 0; i < candidates.length; i += DESCRIBE_TASKS_BATCH) {
+      const batch = candidates.slice(i, i + DESCRIBE_TASKS_BATCH);
+      const out = await this.call('DescribeTasks', (abortSignal) => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }), { abortSignal }), options);
+      // A task still STOPPING is looked at again next time.
+      found.push(...(out.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED'));
+    }
+    return found;
+  }
+
+  // ---- task definitions
+
+  async describeTaskDefinition(taskDefinition: string, options?: ReadOptions & { tags?: boolean }): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
+    const out = await this.call(
+      'DescribeTaskDefinition',
+      (abortSignal) => this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: options?.tags ? ['TAGS'] : undefined }), { abortSignal }),
+      options,
+    );
+    if (!out.taskDefinition) throw new Error(`DescribeTaskDefinition ${taskDefinition} returned no task definition`);
+    return { taskDefinition: out.taskDefinition, tags: out.tags ?? [] };
+  }
+
+  /** The family's ACTIVE revisions, newest first, at most `maxResults`. */
+  async activeRevisions(family: string, maxResults: number, options?: ReadOptions): Promise<string[]> {
+    const out = await this.call(
+      'ListTaskDefinitions',
+      (abortSignal) => this.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', maxResults }), { abortSignal }),
+      options,
+    );
+    return out.taskDefinitionArns ?? [];
+  }
+
+  async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, options: Persist): Promise<string> {
+    const out = await this.call('RegisterTaskDefinition', (abortSignal) => this.ecs.send(new RegisterTaskDefinitionCommand(input), { abortSignal }), options);
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new Error('RegisterTaskDefinition returned no task definition ARN');
+    return arn;
+  }
+
+  async deregisterTaskDefinition(taskDefinition: string, options: Persist): Promise<void> {
+    await this.call('DeregisterTaskDefinition', (abortSignal) => this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition }), { abortSignal }), options);
+  }
+
+  // ---- tags (the drill lock)
+
+  async listTags(resourceArn: string, options?: ReadOptions): Promise<Tag[]> {
+    const out = await this.call('ListTagsForResource', (abortSignal) => this.ecs.send(new ListTagsForResourceCommand({ resourceArn }), { abortSignal }), options);
+    return out.tags ?? [];
+  }
+
+  async tagResource(resourceArn: string, tags: Tag[], options: Persist): Promise<void> {
+    await this.call('TagResource', (abortSignal) => this.ecs.send(new TagResourceCommand({ resourceArn, tags }), { abortSignal }), options);
+  }
+
+  async untagResource(resourceArn: string, tagKeys: string[], options: Persist): Promise<void> {
+    await this.call('UntagResource', (abortSignal) => this.ecs.send(new UntagResourceCommand({ resourceArn, tagKeys }), { abortSignal }), options);
+  }
+
+  // ---- the environment
+
+  /** Whether an ECS endpoint answers at all, within `timeoutMs`: is a sandbox already running there? */
+  answers(timeoutMs: number): Promise<boolean> {
+    return ecsAnswers(this.ecs, timeoutMs);
+  }
+
+  /** Every cluster with its services and tasks, read-only: what `firedrill sandbox status` shows. */
+  snapshot(): Promise<ClusterSnapshot[]> {
+    return readEnvironmentSnapshot(this.ecs);
+  }
+
+  /**
+   * The AWS account the credentials belong to (STS GetCallerIdentity). STS is asked at the
+   * environment's endpoint when there is one: the sandbox and LocalStack answer with their own.
+   */
+  async callerAccount(options?: ReadOptions): Promise<string | undefined> {
+    this.sts ??= stsClient(this.target);
+    const sts = this.sts;
+    const out = await this.call('GetCallerIdentity', (abortSignal) => sts.send(new GetCallerIdentityCommand({}), { abortSignal }), options);
+    return out.Account;
+  }
+}
