@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Journal } from '../harness/run/journal.ts';
+import type { Journal } from '../harness/journal/journal.ts';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { deployDemoService } from '../harness/ecs/demo-service.ts';
 import { findChromium } from '../harness/smoke/browser.ts';

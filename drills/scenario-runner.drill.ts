@@ -11,8 +11,8 @@ import * as allure from 'allure-js-commons';
 import { loadScenario } from '../harness/config/load.ts';
 import { diffText, environmentParameters, probeSeriesCsv, serviceEventsText, smokeScreenshots, stoppedTasksText } from '../harness/report/allure-attachments.ts';
 import { renderTimelineSvg } from '../harness/report/timeline-chart.ts';
-import type { Journal } from '../harness/run/journal.ts';
-import { summarizeJournal } from '../harness/run/summary.ts';
+import type { Journal } from '../harness/journal/journal.ts';
+import { summarizeJournal } from '../harness/journal/summary.ts';
 import { expect, journalPath, test } from './support/fixtures.ts';
 
 const scenarioFiles = (): string[] => {

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, parseYaml } from '../lib/yaml-config.ts';
 import { faultConfigSchema } from './api/faults.ts';
-import type { ImageConfig, SandboxConfig, TargetGroupConfig } from './config-types.ts';
+import type { ImageConfig, SandboxConfig, TargetGroupConfig } from './types/config.ts';
 import { defaultTiming } from './control/timing.ts';
 
-export type { SandboxConfig } from './config-types.ts';
+export type { SandboxConfig } from './types/config.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const demoAppDir = join(here, 'demo-app');

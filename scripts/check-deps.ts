@@ -51,6 +51,12 @@ const allowed = (entries: string[], target: string, isPackage: boolean): boolean
   });
 
 const problems: string[] = [];
+// Folder -> folders it imports from, a folder being the one whose DEPS.list governs the file.
+const folderEdges = new Map<string, Map<string, string>>();
+const unitOf = (file: string): string | undefined => {
+  const deps = depsFor(file);
+  return deps && toPosix(relative(root, dirname(deps.listFile)));
+};
 for (const top of governed) {
   const dir = join(root, top);
   if (!existsSync(dir)) continue;
@@ -69,6 +75,13 @@ for (const top of governed) {
       const line = text.slice(0, match.index).split('\n').length;
       if (spec.startsWith('.')) {
         const target = toPosix(relative(root, resolve(dirname(file), spec)));
+        const from = toPosix(relative(root, dirname(deps.listFile)));
+        const to = unitOf(resolve(dirname(file), spec));
+        if (to !== undefined && to !== from) {
+          const edges = folderEdges.get(from) ?? new Map<string, string>();
+          if (!edges.has(to)) edges.set(to, `${rel}:${line}`);
+          folderEdges.set(from, edges);
+        }
         if (target.startsWith(ownFolder) || allowed(deps.entries, target, false)) continue;
         problems.push(`${rel}:${line}: imports ${target}, which ${toPosix(relative(root, deps.listFile))} does not allow`);
       } else {
@@ -78,6 +91,35 @@ for (const top of governed) {
       }
     }
   }
+}
+
+// No folder cycles: a folder that imports a folder that imports it back cannot be understood,
+// tested or moved on its own. Each cycle is reported once, with one import for each of its arrows.
+const cycles = (): string[][] => {
+  const found: string[][] = [];
+  const seen = new Set<string>();
+  const visit = (node: string, path: string[]) => {
+    for (const next of [...(folderEdges.get(node)?.keys() ?? [])].sort()) {
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const cycle = path.slice(at);
+        const key = [...cycle].sort().join(' ');
+        if (!seen.has(key)) {
+          seen.add(key);
+          found.push(cycle);
+        }
+      } else if (path.length < 12) visit(next, [...path, next]);
+    }
+  };
+  for (const node of [...folderEdges.keys()].sort()) visit(node, [node]);
+  return found;
+};
+for (const cycle of cycles()) {
+  const arrows = cycle.map((from, i) => {
+    const to = cycle[(i + 1) % cycle.length]!;
+    return `${from}/ -> ${to}/ (${folderEdges.get(from)!.get(to)})`;
+  });
+  problems.push(`folder cycle: ${arrows.join(', ')}`);
 }
 
 if (problems.length > 0) {

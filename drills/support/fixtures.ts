@@ -8,7 +8,7 @@ import { test as base } from '@playwright/test';
 import { loadEnvironment, type LoadedEnvironment, type LoadedScenario } from '../../harness/config/load.ts';
 import { Driver } from '../../harness/ecs/driver.ts';
 import { runDrill, type Progress } from '../../harness/run/drill.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { ensureSandbox } from './embedded-sandbox.ts';
 

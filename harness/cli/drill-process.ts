@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { LoadedEnvironment } from '../config/load.ts';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 

@@ -17,7 +17,7 @@
 // go through redactText: an environment value that happens to equal one must not erase it.
 
 import { REDACTED, looksSecretKey, redactJsonWith, redactText } from '../../lib/redact.ts';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 
 type DiffLine = NonNullable<Journal['injected']>['diff'][number];
 type DiffValue = DiffLine['before'];

@@ -27,8 +27,8 @@
 
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Journal } from '../run/journal.ts';
-import type { ValidationReport } from '../run/validate.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { ValidationReport } from '../journal/validation.ts';
 
 export const HISTORY_FILE_NAME = 'history.jsonl';
 export const HISTORY_ENV = 'FIREDRILL_HISTORY';

@@ -4,7 +4,7 @@
 
 import { formatDiff } from '../releases/diff.ts';
 import type { ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 
 const iso = (t: number | undefined): string => (t === undefined ? '-' : new Date(t).toISOString());
 

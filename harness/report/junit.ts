@@ -6,9 +6,9 @@
 //
 // Pure: a function of the journals, string out.
 
-import type { Outcome } from '../run/outcome.ts';
-import type { Journal } from '../run/journal.ts';
-import { summarizeJournal } from '../run/summary.ts';
+import type { Outcome } from '../journal/outcome.ts';
+import type { Journal } from '../journal/journal.ts';
+import { summarizeJournal } from '../journal/summary.ts';
 import { clean, escapeXml, firstLine, runDurationMs } from './text.ts';
 
 /** Outcomes CI must see as a failed test. */

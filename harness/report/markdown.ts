@@ -5,9 +5,9 @@
 //
 // Pure: a function of the journals, string out.
 
-import type { Outcome } from '../run/outcome.ts';
-import type { Journal } from '../run/journal.ts';
-import { seconds } from '../run/summary.ts';
+import type { Outcome } from '../journal/outcome.ts';
+import type { Journal } from '../journal/journal.ts';
+import { seconds } from '../journal/summary.ts';
 import { clean, percent } from './text.ts';
 
 const ICONS: Record<Outcome, string> = {

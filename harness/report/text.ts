@@ -1,7 +1,7 @@
 // Text helpers the reports share. Pure: no I/O.
 
 import { redactText } from '../../lib/redact.ts';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 
 // XML 1.0 forbids most control characters even when escaped, and lone surrogates are not
 // characters at all; command output in a problem can carry either.

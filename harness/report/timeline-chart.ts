@@ -7,7 +7,7 @@
 // no scripts, no external references); tooltips are <title> elements.
 
 import type { DeploymentSnapshot, Observation, ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 import { clean, escapeXml, percent, tenths, wrap } from './text.ts';
 
 const WIDTH = 1000;

@@ -5,7 +5,7 @@
 
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Journal } from '../run/journal.ts';
+import type { Journal } from '../journal/journal.ts';
 import { renderJunitXml } from './junit.ts';
 import { renderMarkdownSummary } from './markdown.ts';
 import { renderTimelineSvg } from './timeline-chart.ts';

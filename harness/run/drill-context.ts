@@ -11,8 +11,8 @@ import type { ActionObservation, Phase, ServiceObservation, Timeline } from '../
 import type { SharedChromium } from '../smoke/browser.ts';
 import type { SmokeResult } from '../smoke/results.ts';
 import { runSmoke } from '../smoke/run-smoke.ts';
-import type { Journal } from './journal.ts';
-import { DrillStop } from './outcome.ts';
+import type { Journal } from '../journal/journal.ts';
+import { DrillStop } from '../journal/outcome.ts';
 import { holdIfAsked, type HoldPoint } from './hold.ts';
 import type { TicketPatch, TicketWriter } from './restore-ticket.ts';
 

@@ -13,8 +13,8 @@ import { redactJournal, secretsInEnvironment } from '../evidence/redact-journal.
 import { writeManifest } from '../evidence/manifest.ts';
 import { Timeline, type Phase } from '../observe/timeline.ts';
 import { DrillContext, type Clock, type Progress } from './drill-context.ts';
-import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from './journal.ts';
-import { DrillStop, exitCodeOf, type Outcome } from './outcome.ts';
+import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from '../journal/journal.ts';
+import { DrillStop, exitCodeOf, type Outcome } from '../journal/outcome.ts';
 import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
 import { TaskRunner, TeardownError } from './task-runner.ts';
 import { baselineTask } from './phases/baseline.ts';

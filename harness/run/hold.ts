@@ -10,7 +10,7 @@
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PHASES, type Phase } from '../observe/timeline.ts';
-import { DrillStop } from './outcome.ts';
+import { DrillStop } from '../journal/outcome.ts';
 
 export const HOLD_ENV = 'FIREDRILL_HOLD_AT';
 

@@ -13,28 +13,10 @@ import { withTag } from '../releases/image-ref.ts';
 import { PRODUCTION_TAG } from '../safety/guard.ts';
 import { awaitSteady, inspect, takeLock } from '../safety/preflight.ts';
 import { runDrill, type Clock, type Progress } from './drill.ts';
-import type { Journal } from './journal.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { ValidationReport, ValidationStep } from '../journal/validation.ts';
 import { restoreService } from './restore.ts';
 import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
-
-export interface ValidationStep {
-  name: 'deploy-candidate' | 'rollback-to-current' | 'failing-release-caught' | 'restore';
-  passed: boolean;
-  durationMs: number;
-  summary: string;
-  journal?: string;
-}
-
-export interface ValidationReport {
-  candidate: string;
-  current: { taskDefinitionArn: string; image: string };
-  candidateTaskDefinition?: string;
-  budgetMs: number;
-  durationMs: number;
-  withinBudget: boolean;
-  steps: ValidationStep[];
-  passed: boolean;
-}
 
 export interface ValidateOptions {
   environment: LoadedEnvironment;

@@ -1,7 +1,7 @@
 // Image references as Docker reads them, resolved against the sandbox's stand-in registry
 // (SandboxConfig.images). Pure: no I/O.
 
-import type { ImageConfig } from '../config-types.ts';
+import type { ImageConfig } from '../types/config.ts';
 import { stoppedReason } from '../control/messages.ts';
 
 export interface ImageRef {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { targetGroupName } from '../control/arns.ts';
 import type { Balancer, Clock, EventSink, TargetHealth, TargetInfo } from '../control/ports.ts';
 import type { TimingProfile } from '../control/timing.ts';
-import type { TargetGroupConfig } from '../config-types.ts';
+import type { TargetGroupConfig } from '../types/config.ts';
 import { createProxyHandler } from './http-proxy.ts';
 import { TargetGroup, type TargetDescription } from './target-group.ts';
 

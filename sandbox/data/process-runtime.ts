@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { constants, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ImageConfig } from '../config-types.ts';
+import type { ImageConfig } from '../types/config.ts';
 import { stoppedReason } from '../control/messages.ts';
 import type { ContainerDefinition, ContainerHealthCheck, NetworkBinding } from '../control/model.ts';
 import type { Clock, ContainerRuntimeState, EventSink, TaskLaunchSpec, TaskRuntime, TaskRuntimeStatus } from '../control/ports.ts';

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Millis } from '../control/model.ts';
 import type { Clock, EventSink, TargetHealth, TargetInfo, TargetState } from '../control/ports.ts';
 import { scaled, scaledTimeout, type TimingProfile } from '../control/timing.ts';
-import type { TargetGroupConfig } from '../config-types.ts';
+import type { TargetGroupConfig } from '../types/config.ts';
 import { checkTarget, parseMatcher, type CheckResult, type StatusMatcher } from './health-check.ts';
 
 /** Where the proxy sends one request. */

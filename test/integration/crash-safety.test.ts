@@ -21,7 +21,7 @@ import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.t
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { readManifest } from '../../harness/evidence/manifest.ts';
 import { HOLD_ENV, holdMarker, type HoldPoint } from '../../harness/run/hold.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import { RUN_TAG } from '../../harness/run/restore.ts';
 import { readTicket, TICKET_FILE, TicketWriter, writeTicket, type RestoreTicket } from '../../harness/run/restore-ticket.ts';
 import { LOCK_TAG } from '../../harness/safety/lock.ts';

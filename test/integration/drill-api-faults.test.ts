@@ -16,7 +16,7 @@ import { Driver } from '../../harness/ecs/driver.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { renderMarkdownSummary } from '../../harness/report/markdown.ts';
 import { runDrill } from '../../harness/run/drill.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import { FaultInjector } from '../../sandbox/api/faults.ts';
 import type { FaultConfig } from '../../sandbox/index.ts';
 import { SCENARIOS_DIR, writeEnvironment } from '../support/firedrill-cli.ts';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../harness/config/load.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import {
   cleanUpFiredrill,
   describeRun,
@@ -247,7 +247,7 @@ describe('drills that cannot pass', () => {
       expect(recovery.summary).toContain('20 s');
       expect(j.restore.ok, j.restore.state).toBe(true);
       const badArn = j.injected!.taskDefinitionArn;
-      expect(j.restore.actions).toContain(`UpdateService taskDefinition=${s.baselineArn}`);
+      expect(j.restore.actions).toContain(`UpdateService ${SERVICE} taskDefinition=${s.baselineArn} (it was on ${badArn})`);
       expect(j.restore.actions).toContain(`DeregisterTaskDefinition ${badArn}`);
       await expectSteadyOnBaseline(s, describeRun(r));
       await expectInactive(s, [badArn]);
@@ -299,9 +299,9 @@ describe('interrupting a drill', () => {
       expect(restore.outcome, restore.detail).toBe('ok');
       expect(restore.endedAt).toBeTypeOf('number');
       expect(j.restore.ok, j.restore.state).toBe(true);
-      expect(j.restore.actions).toEqual([`UpdateService taskDefinition=${s.baselineArn}`, `DeregisterTaskDefinition ${bad}`]);
       expect(j.phases.map((p) => p.phase)).not.toContain('rollback');
-      await expectSteadyOnBaseline(s, output);
+      const steady = await expectSteadyOnBaseline(s, output);
+      expect(j.restore.actions).toEqual([`UpdateService ${SERVICE} taskDefinition=${s.baselineArn} (it was on ${bad})`, `DeregisterTaskDefinition ${bad}`, `released the drill lock on ${steady.serviceArn}`]);
       await expectInactive(s, [bad]);
     },
     8 * MINUTE,

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../harness/cli/errors.ts';
 import { metricsCommand, recordHistory, type MetricsIo, type WebhookPayload } from '../../harness/cli/commands/metrics.ts';
 import { appendHistory, readHistory, type HistoryRecord } from '../../harness/metrics/history.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = Date.parse('2025-06-30T12:00:00.000Z');

@@ -14,7 +14,7 @@ import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { deployDemoService, demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
 import { isSteady } from '../../harness/ecs/steady.ts';
 import { waitForService } from '../../harness/ecs/waits.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import { defaultConfig } from '../../sandbox/config.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, tempDir, writeEnvironment, type FinishedCli } from '../support/firedrill-cli.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageConfig } from '../../sandbox/config-types.ts';
+import type { ImageConfig } from '../../sandbox/types/config.ts';
 import { stoppedReason } from '../../sandbox/control/messages.ts';
 import type { ContainerDefinition } from '../../sandbox/control/model.ts';
 import type { TaskRuntimeStatus } from '../../sandbox/control/ports.ts';

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, type Document } from 'yaml';
 import { readJournals } from '../../harness/cli/drill-process.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import type { TestSandbox } from './sandbox.ts';
 import { waitFor } from './wait.ts';
 

@@ -7,8 +7,8 @@ import { measure, type Markers } from '../../harness/analysis/measurements.ts';
 import { judge } from '../../harness/analysis/verdicts.ts';
 import { scenarioSchema } from '../../harness/config/scenario.ts';
 import type { Observation, Phase, PhaseObservation } from '../../harness/observe/timeline.ts';
-import { JOURNAL_SCHEMA_VERSION, type Journal, type PhaseRecord } from '../../harness/run/journal.ts';
-import { exitCodeOf, type Outcome } from '../../harness/run/outcome.ts';
+import { JOURNAL_SCHEMA_VERSION, type Journal, type PhaseRecord } from '../../harness/journal/journal.ts';
+import { exitCodeOf, type Outcome } from '../../harness/journal/outcome.ts';
 import { BAD_TD, BASELINE_TD, deployment, steadyBaseline, TimelineBuilder } from './timeline-builder.ts';
 
 export { BAD_TD, BASELINE_TD };

@@ -10,7 +10,7 @@ import { bundleDirOf, verifyBundle } from '../../harness/evidence/bundle.ts';
 import { bundleFiles, MANIFEST_FILE, manifestDigest, readManifest, scenarioRevision, serializeManifest, writeManifest, type Manifest, type ManifestInfo } from '../../harness/evidence/manifest.ts';
 import { redactJournal, secretsInEnvironment } from '../../harness/evidence/redact-journal.ts';
 import { verifyCommand } from '../../harness/cli/commands/verify.ts';
-import type { Journal } from '../../harness/run/journal.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
 import { redactJson, redactText } from '../../lib/redact.ts';
 
 const dirs: string[] = [];

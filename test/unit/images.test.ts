@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageConfig } from '../../sandbox/config-types.ts';
+import type { ImageConfig } from '../../sandbox/types/config.ts';
 import { parseImageRef, resolveImage } from '../../sandbox/data/images.ts';
 
 const digest = `sha256:${'ab'.repeat(32)}`;

@@ -18,8 +18,8 @@ import {
   readHistory,
   type HistoryRecord,
 } from '../../harness/metrics/history.ts';
-import type { Journal } from '../../harness/run/journal.ts';
-import type { ValidationReport } from '../../harness/run/validate.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
+import type { ValidationReport } from '../../harness/journal/validation.ts';
 
 const NOW = Date.parse('2025-06-30T12:00:00.000Z');
 const DAY = 86_400_000;

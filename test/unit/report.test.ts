@@ -11,8 +11,8 @@ import { escapeMarkdown, renderMarkdownSummary } from '../../harness/report/mark
 import { escapeXml, wrap } from '../../harness/report/text.ts';
 import { renderTimelineSvg } from '../../harness/report/timeline-chart.ts';
 import { writeReports } from '../../harness/report/write-reports.ts';
-import type { Journal } from '../../harness/run/journal.ts';
-import { summarizeJournal } from '../../harness/run/summary.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
+import { summarizeJournal } from '../../harness/journal/summary.ts';
 import { buildJournal, circuitBreakerTimeline, gateTimeline, interruptedTimeline } from '../support/journal-builder.ts';
 import { TimelineBuilder } from '../support/timeline-builder.ts';
 import { findAll, ownText, parseXml, textOf, type XmlElement } from '../support/xml.ts';

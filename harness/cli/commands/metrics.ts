@@ -17,8 +17,8 @@ import {
   type HistoryRecord,
   type ParsedHistory,
 } from '../../metrics/history.ts';
-import type { Journal } from '../../run/journal.ts';
-import type { ValidationReport } from '../../run/validate.ts';
+import type { Journal } from '../../journal/journal.ts';
+import type { ValidationReport } from '../../journal/validation.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 

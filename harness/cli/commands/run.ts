@@ -3,8 +3,8 @@
 
 import { resolve } from 'node:path';
 import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
-import { worstOutcome, exitCodeOf } from '../../run/outcome.ts';
-import { summarizeJournal } from '../../run/summary.ts';
+import { worstOutcome, exitCodeOf } from '../../journal/outcome.ts';
+import { summarizeJournal } from '../../journal/summary.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';

@@ -6,7 +6,7 @@ import { isSteady } from '../../ecs/steady.ts';
 import type { SharedChromium } from '../../smoke/browser.ts';
 import { describeState } from '../service-state.ts';
 import type { DrillContext } from '../drill-context.ts';
-import { DrillStop } from '../outcome.ts';
+import { DrillStop } from '../../journal/outcome.ts';
 import type { Task } from '../task-runner.ts';
 import type { Observers } from './observe.ts';
 import type { Preflighted } from './preflight.ts';

@@ -4,7 +4,7 @@
 
 import { GateAnalyzer, ecsFailureSignal } from '../../analysis/gate.ts';
 import type { DrillContext } from '../drill-context.ts';
-import { DrillStop } from '../outcome.ts';
+import { DrillStop } from '../../journal/outcome.ts';
 import type { Task } from '../task-runner.ts';
 import type { Injected } from './inject.ts';
 

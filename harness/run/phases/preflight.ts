@@ -9,8 +9,8 @@ import { mutateRelease, MutationError, type MutatedRelease } from '../../release
 import { LockHeldError, describeLock } from '../../safety/lock.ts';
 import { inspect, lockTtlMs, PreflightRefused, takeLock, type Baseline } from '../../safety/preflight.ts';
 import type { DrillContext } from '../drill-context.ts';
-import type { Journal } from '../journal.ts';
-import { DrillStop } from '../outcome.ts';
+import type { Journal } from '../../journal/journal.ts';
+import { DrillStop } from '../../journal/outcome.ts';
 import type { Task } from '../task-runner.ts';
 import { restoreDrill } from './restore.ts';
 

@@ -6,7 +6,7 @@
 
 import { restoreService } from '../restore.ts';
 import type { DrillContext } from '../drill-context.ts';
-import { DrillStop } from '../outcome.ts';
+import { DrillStop } from '../../journal/outcome.ts';
 
 export const restoreDrill = async (ctx: DrillContext): Promise<void> => {
   const ticket = ctx.ticket.current;

@@ -6,7 +6,7 @@ import { selectRollbackPath } from '../../rollback/paths.ts';
 import { isSteady } from '../../ecs/steady.ts';
 import { describeState, rollingBackTo } from '../service-state.ts';
 import type { DrillContext } from '../drill-context.ts';
-import { DrillStop } from '../outcome.ts';
+import { DrillStop } from '../../journal/outcome.ts';
 import type { Task } from '../task-runner.ts';
 import type { Injected } from './inject.ts';
 import type { Preflighted } from './preflight.ts';

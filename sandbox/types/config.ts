@@ -1,8 +1,8 @@
 // The sandbox's own configuration: what stands in for the container registry, Secrets Manager
 // and the ELB target groups. Loaded from YAML by sandbox/config.ts; defaults make it optional.
 
-import type { FaultConfig } from './api/faults.ts';
-import type { TimingProfile } from './control/timing.ts';
+import type { FaultConfig } from '../api/faults.ts';
+import type { TimingProfile } from '../control/timing.ts';
 
 export interface ImageConfig {
   /** The command the image runs (its ENTRYPOINT); a task definition's entryPoint replaces it. */
