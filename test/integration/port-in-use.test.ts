@@ -1,13 +1,14 @@
 // A port the sandbox needs that something else holds is a user mistake: `firedrill sandbox
-// start` says in one line which port, what it is for and how to move it, exits 2, prints no
-// stack trace, and starts nothing. Each test holds a free loopback port with a
+// start` and `firedrill demo` say in one line which port, what it is for and how to move it,
+// exit 2, print no stack trace, and start nothing. Each test holds a free loopback port with a
 // plain TCP server and points the command's flag or file at it; none of them starts a drill.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUpFiredrill, runFiredrill, tempDir, type FinishedCli } from '../support/firedrill-cli.ts';
+import { parseDocument } from 'yaml';
+import { cleanUpFiredrill, ROOT, runFiredrill, tempDir, type FinishedCli } from '../support/firedrill-cli.ts';
 
 const servers: Server[] = [];
 
@@ -27,10 +28,31 @@ const heldPort = (): Promise<number> =>
     });
   });
 
+/** A loopback port nothing listens on: bound, then released. */
+const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
 /** A sandbox config with the demo target group's listener on `listenerPort` and the data in `dir`. */
 const sandboxConfig = (dir: string, listenerPort: number): string => {
   const file = join(dir, 'sandbox.yaml');
   writeFileSync(file, `targetGroups:\n  - name: demo-web\n    listenerPort: ${listenerPort}\ndataDir: ${JSON.stringify(join(dir, 'data'))}\n`);
+  return file;
+};
+
+/** environments/sandbox.yaml with its endpoint and the demo service's URL on these ports. */
+const sandboxEnvironment = (dir: string, apiPort: number, demoPort: number): string => {
+  const doc = parseDocument(readFileSync(join(ROOT, 'environments', 'sandbox.yaml'), 'utf8'));
+  doc.set('endpoint', `http://127.0.0.1:${apiPort}`);
+  doc.setIn(['services', 'demo', 'url'], `http://127.0.0.1:${demoPort}`);
+  const file = join(dir, 'ports.yaml');
+  writeFileSync(file, doc.toString());
   return file;
 };
 
@@ -63,6 +85,28 @@ describe('a port the sandbox needs is held by something else', () => {
     expect(refusedWith(r)).toBe(
       `firedrill: cannot start the sandbox: 127.0.0.1:${port}, the port of the load balancer for target group demo-web, is already in use. ` +
         'Stop what listens there, or pass --config FILE with another listenerPort for demo-web (0 picks a free one).',
+    );
+  });
+
+  it("demo: the load balancer's port names the port and the environment's services.demo.url, before any drill starts", async () => {
+    const dir = tempDir('firedrill-ports-');
+    const port = await heldPort();
+    const env = sandboxEnvironment(dir, await closedPort(), port);
+    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], 30_000);
+    expect(refusedWith(r)).toBe(
+      `firedrill: cannot start the built-in sandbox: 127.0.0.1:${port}, the port of its load balancer for the demo service, is already in use. ` +
+        `Stop what listens there, or pass --env with a copy of ${env} whose services.demo.url uses a free port.`,
+    );
+  });
+
+  it("demo: the ECS API port, held by something that is not ECS, names the port and the environment's endpoint", async () => {
+    const dir = tempDir('firedrill-ports-');
+    const port = await heldPort();
+    const env = sandboxEnvironment(dir, port, await closedPort());
+    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], 30_000);
+    expect(refusedWith(r)).toBe(
+      `firedrill: cannot start the built-in sandbox: 127.0.0.1:${port}, the port of its ECS API, is in use by something that does not answer as ECS. ` +
+        `Stop what listens there, or pass --env with a copy of ${env} whose endpoint uses a free port.`,
     );
   });
 });
