@@ -2,8 +2,9 @@
 // exports (Prometheus text to a file or a Pushgateway, CloudWatch EMF lines, a webhook when an
 // alert fires). Also `recordHistory`, which `firedrill run` calls to append its runs.
 
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { describeThresholds, evaluateAlerts, formatMs, formatPercent, formatThreshold, parseThresholds, type Alert, type ThresholdName, type Thresholds } from '../../metrics/alerts.ts';
 import { computeMetrics, formatDuration, inWindow, parseDuration, type Metrics, type Rate } from '../../metrics/compute.ts';
 import { toEmf, toPrometheus } from '../../metrics/export.ts';
@@ -160,13 +161,6 @@ const send = async (io: MetricsIo, what: string, url: URL, init: RequestInit): P
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     return { what, ok: false, detail: `${safeUrl(url)}: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause})` : ''}` };
   }
-};
-
-const writeAtomically = (file: string, text: string): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 };
 
 export interface WebhookPayload {
@@ -333,7 +327,7 @@ export const metricsCommand = async (args: string[], ioOverrides: Partial<Metric
   if (values.prometheus !== undefined) {
     const file = resolve(values.prometheus);
     try {
-      writeAtomically(file, prometheusText);
+      writeFileAtomic(file, prometheusText);
       deliveries.push({ what: 'prometheus', ok: true, detail: `wrote ${file}` });
     } catch (error) {
       deliveries.push({ what: 'prometheus', ok: false, detail: `${file}: ${(error as Error).message}` });

@@ -1,7 +1,8 @@
 // `firedrill validate --candidate TAG`: the pre-release validation suite, with a time budget.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { ecsClient } from '../../ecs/client.ts';
 import { validateCandidate, ValidationRefused } from '../../run/validate.ts';
@@ -107,9 +108,8 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       if (error instanceof LockHeldError) throw new UserError(error.message, ExitCode.unhealthyBefore);
       throw explainConnectionError(error, env.endpoint);
     });
-    mkdirSync(reportDir, { recursive: true });
     const file = join(reportDir, `validation-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    writeFileAtomic(file, JSON.stringify(report, null, 2) + '\n');
     recordValidationHistory(report, { historyFile: historyFileFor({ reportDir }), environment: env.name, at: started });
     process.stdout.write(
       `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
