@@ -64,7 +64,6 @@ export const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export const kibToMib = (kib: number): string => (kib / 1024).toFixed(1);
 export const ms = (value: number): string => `${Math.round(value)}`;
 export const ms1 = (value: number): string => value.toFixed(1);
-export const seconds = (millis: number): string => `${(millis / 1000).toFixed(2)} s`;
 export const count = (value: number): string => Math.round(value).toLocaleString('en-US');
 export const ratio = (value: number): string => `${value.toFixed(2)}×`;
 

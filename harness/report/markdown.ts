@@ -7,8 +7,8 @@
 
 import type { Outcome } from '../run/outcome.ts';
 import type { Journal } from '../run/journal.ts';
-import { seconds } from '../run/summary.ts';
-import { clean, percent } from './text.ts';
+import { percent, seconds } from '../../lib/format.ts';
+import { clean } from './text.ts';
 
 const ICONS: Record<Outcome, string> = {
   passed: '✅',

@@ -4,8 +4,9 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { duration, percent } from '../../../lib/format.ts';
 import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
-import { describeThresholds, evaluateAlerts, formatMs, formatPercent, formatThreshold, parseThresholds, type Alert, type ThresholdName, type Thresholds } from '../../metrics/alerts.ts';
+import { describeThresholds, evaluateAlerts, formatThreshold, parseThresholds, type Alert, type ThresholdName, type Thresholds } from '../../metrics/alerts.ts';
 import { computeMetrics, formatDuration, inWindow, parseDuration, type Metrics, type Rate } from '../../metrics/compute.ts';
 import { toEmf, toPrometheus } from '../../metrics/export.ts';
 import {
@@ -208,8 +209,8 @@ export const renderTable = (
 
   const status = (name: ThresholdName, hasData: boolean) => (thresholds[name] === null ? 'off' : !hasData ? 'no data' : fired.has(name) ? 'ALERT' : 'ok');
   const limit = (name: ThresholdName) => (thresholds[name] === null ? '' : `> ${formatThreshold(name, thresholds[name])}`);
-  const pctOf = (r: Rate) => (r.ratio === undefined ? '-' : formatPercent(r.ratio));
-  const ms = (v: number | undefined) => (v === undefined ? '-' : formatMs(v));
+  const pctOf = (r: Rate) => (r.ratio === undefined ? '-' : percent(r.ratio));
+  const ms = (v: number | undefined) => (v === undefined ? '-' : duration(v));
   const rows: string[][] = [
     ['metric', 'value', 'n', 'alert when', 'status'],
     ['rollback success rate', pctOf(m.rollback.success), runs(m.rollback.success.n), '', ''],
@@ -228,7 +229,7 @@ export const renderTable = (
 
   if (m.phases.length > 0) {
     out.push('time per phase (median):');
-    out.push(...pad(m.phases.map((p) => [p.kind, p.phase, formatMs(p.medianMs), runs(p.n)])).map((l) => `  ${l}`), '');
+    out.push(...pad(m.phases.map((p) => [p.kind, p.phase, duration(p.medianMs), runs(p.n)])).map((l) => `  ${l}`), '');
   }
   if (m.runs.byKindOutcome.length > 0) {
     out.push('runs by outcome:');

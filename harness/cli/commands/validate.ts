@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seconds, secondsCompact } from '../../../lib/format.ts';
 import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { ecsClient } from '../../ecs/client.ts';
@@ -102,7 +103,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       firedrillVersion: version,
       signal: interrupt.signal,
       allowProduction: values['allow-production'] ?? false,
-      progress: (line) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`),
+      progress: (line) => process.stdout.write(`  ${secondsCompact(Date.now() - started).padStart(7)}  ${line}\n`),
     }).catch((error: unknown) => {
       if (error instanceof ValidationRefused) throw new UserError(error.message);
       if (error instanceof LockHeldError) throw new UserError(error.message, ExitCode.unhealthyBefore);
@@ -112,7 +113,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
     writeFileAtomic(file, JSON.stringify(report, null, 2) + '\n');
     recordValidationHistory(report, { historyFile: historyFileFor({ reportDir }), environment: env.name, at: started });
     process.stdout.write(
-      `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
+      `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${seconds(report.durationMs)}` +
         `${report.withinBudget ? '' : ` (over the ${budgetMs / 1000} s budget)`}\n  report: ${file}\n`,
     );
     const restore = report.steps.find((s) => s.name === 'restore');
