@@ -10,6 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { cleanUpFiredrill, ROOT, runFiredrill, tempDir, type FinishedCli } from '../support/firedrill-cli.ts';
 
+// Each command answers in about 2 s (one more for the ECS check on the API port); a loaded
+// 2-core machine can make that ten times as long.
+const CLI_DEADLINE_MS = 60_000;
+
 const servers: Server[] = [];
 
 afterEach(async () => {
@@ -71,7 +75,7 @@ describe('a port the sandbox needs is held by something else', () => {
   it('sandbox start: the ECS API port names the port and --port', async () => {
     const dir = tempDir('firedrill-ports-');
     const port = await heldPort();
-    const r = await runFiredrill(['sandbox', 'start', '--port', String(port), '--config', sandboxConfig(dir, 0)], 30_000);
+    const r = await runFiredrill(['sandbox', 'start', '--port', String(port), '--config', sandboxConfig(dir, 0)], CLI_DEADLINE_MS);
     expect(refusedWith(r)).toBe(
       `firedrill: cannot start the sandbox: 127.0.0.1:${port}, the port of its ECS API, is already in use. ` +
         'Stop what listens there (another sandbox? `firedrill sandbox status` shows it), or pass --port N for another port (0 picks a free one).',
@@ -81,7 +85,7 @@ describe('a port the sandbox needs is held by something else', () => {
   it("sandbox start: the load balancer's port names the port, the target group and --config", async () => {
     const dir = tempDir('firedrill-ports-');
     const port = await heldPort();
-    const r = await runFiredrill(['sandbox', 'start', '--port', '0', '--config', sandboxConfig(dir, port)], 30_000);
+    const r = await runFiredrill(['sandbox', 'start', '--port', '0', '--config', sandboxConfig(dir, port)], CLI_DEADLINE_MS);
     expect(refusedWith(r)).toBe(
       `firedrill: cannot start the sandbox: 127.0.0.1:${port}, the port of the load balancer for target group demo-web, is already in use. ` +
         'Stop what listens there, or pass --config FILE with another listenerPort for demo-web (0 picks a free one).',
@@ -92,7 +96,7 @@ describe('a port the sandbox needs is held by something else', () => {
     const dir = tempDir('firedrill-ports-');
     const port = await heldPort();
     const env = sandboxEnvironment(dir, await closedPort(), port);
-    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], 30_000);
+    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], CLI_DEADLINE_MS);
     expect(refusedWith(r)).toBe(
       `firedrill: cannot start the built-in sandbox: 127.0.0.1:${port}, the port of its load balancer for the demo service, is already in use. ` +
         `Stop what listens there, or pass --env with a copy of ${env} whose services.demo.url uses a free port.`,
@@ -103,7 +107,7 @@ describe('a port the sandbox needs is held by something else', () => {
     const dir = tempDir('firedrill-ports-');
     const port = await heldPort();
     const env = sandboxEnvironment(dir, port, await closedPort());
-    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], 30_000);
+    const r = await runFiredrill(['demo', '--env', env, '--report-dir', join(dir, 'reports')], CLI_DEADLINE_MS);
     expect(refusedWith(r)).toBe(
       `firedrill: cannot start the built-in sandbox: 127.0.0.1:${port}, the port of its ECS API, is in use by something that does not answer as ECS. ` +
         `Stop what listens there, or pass --env with a copy of ${env} whose endpoint uses a free port.`,
