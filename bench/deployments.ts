@@ -14,7 +14,8 @@ import { DEMO_TARGET_GROUP, startSandbox } from '../sandbox/index.ts';
 import { EventLogReader, type SandboxEvent } from './event-log.ts';
 import { DeadlineError, onCleanup, pollUntil, tempDir } from './lifecycle.ts';
 import { commandLine, descendantsOf, environValue } from './procfs.ts';
-import { load1, ms, print, progress, seconds, stats, table } from './report.ts';
+import { load1, ms, print, progress, stats, table } from './report.ts';
+import { seconds } from '../lib/format.ts';
 
 const CLUSTER = 'bench';
 const POLL_MS = 100;
@@ -66,7 +67,7 @@ const groundTruth = (events: SandboxEvent[], scenario: Scenario, newId: string, 
   const launched = after.filter((e) => e.kind === 'task.launched' && e.deploymentId === newId).length;
   const trip = after.find((e) => e.kind === 'deployment.state' && e.deploymentId === newId && e.rolloutState === 'FAILED');
   if (scenario === 'update') {
-    if (trip) return { ok: false, why: `the circuit breaker failed the v1.1.0 deployment ${seconds(trip.epochMs - update.epochMs)} in (${stopReasons(after, newId)})` };
+    if (trip) return { ok: false, why: `the circuit breaker failed the v1.1.0 deployment ${seconds(trip.epochMs - update.epochMs, 2)} in (${stopReasons(after, newId)})` };
     const done = after.find((e) => e.kind === 'deployment.state' && e.deploymentId === newId && e.rolloutState === 'COMPLETED');
     return done && { ok: true, logMs: done.epochMs - update.epochMs, launched };
   }
@@ -257,5 +258,5 @@ export const summarizeDeployments = (s: DeploymentSummary): string => {
   const r = stats(timed(s.rollback).map((x) => x.logMs));
   const untimed = [...s.update, ...s.rollback].filter((x) => !x.ok).length;
   const leaked = [...s.update, ...s.rollback].reduce((n, x) => n + x.leaked.length, 0);
-  return `rolling update ${u ? seconds(u.median) : '-'}, rollback ${r ? seconds(r.median) : '-'} (medians, event log${untimed > 0 ? `; ${untimed} run(s) not timed` : ''}${leaked > 0 ? `; ${leaked} task process(es) outlived sandbox.stop()` : ''})`;
+  return `rolling update ${u ? seconds(u.median, 2) : '-'}, rollback ${r ? seconds(r.median, 2) : '-'} (medians, event log${untimed > 0 ? `; ${untimed} run(s) not timed` : ''}${leaked > 0 ? `; ${leaked} task process(es) outlived sandbox.stop()` : ''})`;
 };

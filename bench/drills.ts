@@ -27,6 +27,7 @@ import { EventLogReader, type SandboxEvent } from './event-log.ts';
 import { onCleanup, tempDir, throwIfInterrupted } from './lifecycle.ts';
 import { commandLine, descendantsOf, procStat, vmRssKib } from './procfs.ts';
 import { kibToMib, load1, ms, print, progress, stats, table } from './report.ts';
+import { seconds, secondsFigure } from '../lib/format.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,8 +56,9 @@ const environmentFor = (endpoint: string, lbUrl: string) => ({
   sandbox: { embedded: false },
 });
 
-const sec = (millis: number | undefined): string => (millis === undefined ? '-' : (millis / 1000).toFixed(2));
-const signedSec = (millis: number | undefined): string => (millis === undefined ? '-' : `${millis >= 0 ? '+' : ''}${(millis / 1000).toFixed(2)}`);
+// Seconds to a hundredth, without the unit: the tables say it in their headers.
+const sec = (millis: number | undefined): string => secondsFigure(millis, 2);
+const signedSec = (millis: number): string => `${millis >= 0 ? '+' : ''}${secondsFigure(millis, 2)}`;
 
 // ---- memory: the run's process tree, from /proc
 
@@ -249,7 +251,7 @@ const startDrillRun = (args: string[], logFile: string, onLine: (line: string) =
         killTree();
       }
       const exit = await exited;
-      progress(`firedrill run exited (${exit.code ?? exit.signal}) ${((exit.endedAt - sentAt) / 1000).toFixed(1)} s after SIGINT`);
+      progress(`firedrill run exited (${exit.code ?? exit.signal}) ${seconds(exit.endedAt - sentAt)} after SIGINT`);
       return exit;
     })());
   const unregister = onCleanup(`firedrill run (pid ${pid}; SIGINT, then it restores before it exits)`, async () => void (await stop('Ctrl-C')));

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seconds } from '../lib/format.ts';
 
 // What keeps the bench from leaving a sandbox or its task processes behind: every section
 // registers how to undo what it started, Ctrl-C runs those undo steps, and every wait is a
@@ -83,7 +84,7 @@ const pause = (ms: number): Promise<void> =>
 
 export class DeadlineError extends Error {
   constructor(what: string, timeoutMs: number, lastSeen: string) {
-    super(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}${lastSeen ? ` (last seen: ${lastSeen})` : ''}`);
+    super(`timed out after ${seconds(timeoutMs, 0)} waiting for ${what}${lastSeen ? ` (last seen: ${lastSeen})` : ''}`);
     this.name = 'DeadlineError';
   }
 }

@@ -19,7 +19,8 @@ import { isSteady } from '../harness/ecs/steady.ts';
 import { summarizeService } from '../harness/ecs/waits.ts';
 import { EventLogReader } from './event-log.ts';
 import { DeadlineError, pollUntil, tempDir } from './lifecycle.ts';
-import { kibToMib, print, progress, seconds, stats, table } from './report.ts';
+import { kibToMib, print, progress, stats, table } from './report.ts';
+import { seconds } from '../lib/format.ts';
 import { commandLine, descendantsOf, procStat, stillThere, vmRssKib, type ProcInfo } from './procfs.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
 
@@ -110,7 +111,7 @@ export const memoryBench = async (): Promise<MemorySummary> => {
         .map((e) => e.pid as number),
     );
 
-    progress(`steady after ${seconds(steadyMs)}; sampling VmRSS ${SAMPLES} times, ${SAMPLE_INTERVAL_MS} ms apart`);
+    progress(`steady after ${seconds(steadyMs, 2)}; sampling VmRSS ${SAMPLES} times, ${SAMPLE_INTERVAL_MS} ms apart`);
     const samples: Sample[] = [];
     const seen = new Map<number, ProcInfo>();
     const otherCommands = new Set<string>();
@@ -160,7 +161,7 @@ export const memoryBench = async (): Promise<MemorySummary> => {
         ],
         [
           `task definition: demo (firedrill/demo-app:v1.0.0, memory 256) WITHOUT its container health check (see bench/memory.ts); behind the demo-web LB.`,
-          `${TASKS} RUNNING and steady ${seconds(steadyMs)} after CreateService; ${seenTaskPids} of ${taskPids.size} task pids from the event log were among the descendants (walk of /proc/*/stat ppid).`,
+          `${TASKS} RUNNING and steady ${seconds(steadyMs, 2)} after CreateService; ${seenTaskPids} of ${taskPids.size} task pids from the event log were among the descendants (walk of /proc/*/stat ppid).`,
           `other descendants seen while sampling: ${[...otherCommands].join(', ') || 'none'}.`,
         ],
       ),

@@ -2,6 +2,7 @@
 // number formats every section shares. Nothing here measures anything.
 
 import { cpus, loadavg, totalmem } from 'node:os';
+import { median } from '../lib/stats.ts';
 
 export type Align = 'left' | 'right';
 
@@ -64,7 +65,6 @@ export const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export const kibToMib = (kib: number): string => (kib / 1024).toFixed(1);
 export const ms = (value: number): string => `${Math.round(value)}`;
 export const ms1 = (value: number): string => value.toFixed(1);
-export const seconds = (millis: number): string => `${(millis / 1000).toFixed(2)} s`;
 export const count = (value: number): string => Math.round(value).toLocaleString('en-US');
 export const ratio = (value: number): string => `${value.toFixed(2)}×`;
 
@@ -77,7 +77,5 @@ export interface Stats {
 export const stats = (values: number[]): Stats | undefined => {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  return { min: sorted[0] as number, median, max: sorted[sorted.length - 1] as number };
+  return { min: sorted[0]!, median: median(sorted)!, max: sorted[sorted.length - 1]! };
 };

@@ -14,6 +14,7 @@ import { Interrupted, interrupt, interruptSignal, runCleanups } from './lifecycl
 import { loadBalancerBench, summarizeLoadBalancer } from './load-balancer.ts';
 import { memoryBench, summarizeMemory } from './memory.ts';
 import { header, print, progress, section } from './report.ts';
+import { seconds } from '../lib/format.ts';
 
 const USAGE = `Usage: npm run bench -- [--runs N] [--only lb|deploy|memory|drills]
 
@@ -106,5 +107,5 @@ for (const name of only) {
 
 // Anything a failed section could not stop.
 await runCleanups(progress);
-print(`\nsummary (${((Date.now() - startedAt) / 1000).toFixed(0)} s): ${summary.join('; ')}\n`);
+print(`\nsummary (${seconds(Date.now() - startedAt, 0)}): ${summary.join('; ')}\n`);
 process.exit(failures > 0 ? 1 : 0);

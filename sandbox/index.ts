@@ -14,12 +14,14 @@ import { LoadBalancer } from './data/load-balancer.ts';
 import { ProcessRuntime } from './data/process-runtime.ts';
 import { EventLog } from './event-log.ts';
 import { randomIds } from './ids.ts';
+import { assertPortFree } from './port-in-use.ts';
 
 export { DEMO_IMAGE, DEMO_SECRET_ARN, DEMO_TAGS, DEMO_TARGET_GROUP, DEFAULT_PORT } from './config.ts';
 export type { SandboxConfig } from './config.ts';
 export type { FaultConfig, FaultKind, OperationFaults } from './api/faults.ts';
 export { FAULTS_PATH } from './api/server.ts';
 export { ConfigError } from '../lib/yaml-config.ts';
+export { PortInUseError, type PortPurpose } from './port-in-use.ts';
 
 export interface SandboxOptions {
   /** ECS API port; 0 picks a free one. Defaults to the config's port (4599). */
@@ -152,4 +154,15 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     },
     stop,
   };
+};
+
+/**
+ * Throws PortInUseError for the first port these options would listen on that something holds
+ * (the ECS API's first, then each listener), and starts nothing: a caller can refuse before it
+ * starts a run that would start the sandbox later. A ConfigError for a bad config file.
+ */
+export const checkSandboxPorts = async (options: SandboxOptions = {}): Promise<void> => {
+  const config = resolveConfig(options);
+  await assertPortFree(config.port, { kind: 'api' });
+  for (const tg of config.targetGroups) await assertPortFree(tg.listenerPort, { kind: 'listener', targetGroup: tg.name });
 };

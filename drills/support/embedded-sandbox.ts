@@ -2,34 +2,18 @@
 // sandbox there and deploy the demo service, so `npx playwright test` and `firedrill run` work
 // on a fresh clone with nothing else running.
 
-import { join } from 'node:path';
 import type { Environment } from '../../harness/config/environment.ts';
+import { ecsAnswers, embeddedSandboxOptions } from '../../harness/cli/embedded-sandbox.ts';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
-import { Driver } from '../../harness/ecs/driver.ts';
 import { DEMO_TARGET_GROUP, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 
-const answers = async (endpoint: string, region: string): Promise<boolean> => {
-  const driver = new Driver({ endpoint, region, agent: 'firedrill-sandbox-setup' });
-  try {
-    return await driver.answers(2000);
-  } finally {
-    driver.destroy();
-  }
-};
-
 export const ensureSandbox = async (env: Environment, reportDir: string, log: (line: string) => void): Promise<Sandbox | undefined> => {
-  if (env.kind !== 'sandbox' || !env.endpoint || env.sandbox?.embedded === false) return undefined;
-  if (await answers(env.endpoint, env.region)) return undefined;
+  const options = embeddedSandboxOptions(env, reportDir);
+  if (!options || (await ecsAnswers(env.endpoint!, env.region))) return undefined;
   const services = Object.entries(env.services);
-  const demoPort = Number(new URL(services[0]![1].url).port);
   log(`starting the built-in sandbox at ${env.endpoint} (nothing answered there)`);
-  const sandbox = await startSandbox({
-    port: Number(new URL(env.endpoint).port),
-    configFile: env.sandbox?.config,
-    listenerPorts: { [DEMO_TARGET_GROUP]: demoPort },
-    overrides: { dataDir: join(reportDir, 'sandbox') },
-  });
+  const sandbox = await startSandbox(options);
   const targetGroup = sandbox.loadBalancers.find((lb) => lb.name === DEMO_TARGET_GROUP);
   if (!targetGroup) {
     await sandbox.stop();

@@ -4,6 +4,7 @@
 // after `failureLimit` consecutive failing evaluations. Also here: the moment ECS itself shows
 // the bad release failing, the other kind of failure signal.
 
+import { percentile } from '../../lib/stats.ts';
 import type { GateSignal } from '../config/scenario.ts';
 import type { GateObservation, ProbeObservation, ServiceObservation, StoppedTaskSnapshot } from '../observe/timeline.ts';
 
@@ -19,12 +20,6 @@ export const signalName = (signal: GateSignal): string => signal.name ?? `${sign
 /** When a probe's outcome was known: its answer, or its timeout, came back. */
 export const probeDoneAt = (probe: ProbeObservation): number => probe.t + probe.latencyMs;
 
-/** Nearest-rank percentile: a value that was actually measured, never an interpolation. */
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-};
-
 /**
  * The signal's metric over the probes that started in (at - window, at] and whose outcome was
  * known by `at`, so an evaluation replayed from the timeline sees what the live drill saw.
@@ -36,7 +31,7 @@ export const evaluateSignal = (signal: GateSignal, probes: readonly ProbeObserva
   const window = probes.filter((p) => p.t > from && p.t <= at && probeDoneAt(p) <= at);
   const samples = window.length;
   const value =
-    samples === 0 ? 0 : signal.metric === 'error-rate' ? window.filter((p) => !p.ok).length / samples : percentile(window.map((p) => p.latencyMs), 95);
+    samples === 0 ? 0 : signal.metric === 'error-rate' ? window.filter((p) => !p.ok).length / samples : (percentile(window.map((p) => p.latencyMs), 0.95) ?? 0);
   return { value, samples, failing: samples < signal.minSamples ? undefined : value > signal.threshold };
 };
 

@@ -2,6 +2,7 @@
 // auditor can read and the figures it rests on. An expectation that could not be measured (the
 // service never recovered, nothing detected the failure) fails; it never passes silently.
 
+import { percent, seconds } from '../../lib/format.ts';
 import type { Expectations } from '../config/scenario.ts';
 import type { BadDeploymentEnd, Measurements } from './measurements.ts';
 
@@ -14,9 +15,6 @@ export interface Verdict {
   /** The figures the verdict rests on. */
   evidence: Record<string, unknown>;
 }
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const percent = (share: number): string => `${Number((share * 100).toFixed(1))} %`;
 
 const withinBudget = (
   expectation: string,

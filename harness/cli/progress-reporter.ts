@@ -1,6 +1,7 @@
 // Live progress for `firedrill run`: which drill, which phase, how long, and what it is
 // waiting for. A Playwright reporter, fed by the progress lines the drill fixture prints.
 
+import { secondsCompact } from '../../lib/format.ts';
 import type { FullResult, Reporter, Suite, TestCase, TestResult, TestStep } from '@playwright/test/reporter';
 
 const PROGRESS_PREFIX = '::firedrill-progress::';
@@ -13,7 +14,7 @@ interface Progress {
   waitingFor?: string;
 }
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(7);
+const secs = (ms: number) => secondsCompact(ms).padStart(7);
 
 export default class ProgressReporter implements Reporter {
   private last = '';
@@ -57,18 +58,18 @@ export default class ProgressReporter implements Reporter {
   onStepEnd(_test: TestCase, _result: TestResult, step: TestStep): void {
     if (step.category !== 'test.step') return;
     const mark = step.error ? '✗' : '✓';
-    process.stdout.write(`  ${mark} ${step.title} (${(step.duration / 1000).toFixed(1)}s)${step.error ? `: ${firstLine(step.error.message)}` : ''}\n`);
+    process.stdout.write(`  ${mark} ${step.title} (${secondsCompact(step.duration)})${step.error ? `: ${firstLine(step.error.message)}` : ''}\n`);
     this.last = '';
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
     const verdict = result.status === 'passed' ? 'PASSED' : result.status.toUpperCase();
-    process.stdout.write(`${result.status === 'passed' ? '✔' : '✘'} ${test.title}: ${verdict} in ${(result.duration / 1000).toFixed(1)}s\n`);
+    process.stdout.write(`${result.status === 'passed' ? '✔' : '✘'} ${test.title}: ${verdict} in ${secondsCompact(result.duration)}\n`);
     if (result.status !== 'passed' && result.error?.message) process.stdout.write(indent(stripAnsi(result.error.message)) + '\n');
   }
 
   onEnd(result: FullResult): void {
-    process.stdout.write(`\nfiredrill: run ${result.status} in ${(result.duration / 1000).toFixed(1)}s\n`);
+    process.stdout.write(`\nfiredrill: run ${result.status} in ${secondsCompact(result.duration)}\n`);
   }
 }
 

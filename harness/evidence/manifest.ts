@@ -10,9 +10,10 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/write-file-atomic.ts';
 import type { Journal } from '../journal/journal.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -24,7 +25,9 @@ export const MANIFEST_VERSION = 1;
  * The journal is the record of what the drill did.
  */
 export const RESTORE_TICKET_FILE = 'restore-ticket.json';
-const UNSEALED = new Set([MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, RESTORE_TICKET_FILE, `${RESTORE_TICKET_FILE}.tmp`]);
+const UNSEALED = new Set([MANIFEST_FILE, RESTORE_TICKET_FILE]);
+/** The two, and the temporary files they are written through: `<name>.<pid>.tmp` (lib/fs), or `<name>.tmp` from before. */
+const unsealed = (rel: string): boolean => UNSEALED.has(rel) || UNSEALED.has(rel.replace(/(\.\d+)?\.tmp$/, ''));
 
 export interface ManifestFile {
   /** Relative to the bundle directory, with `/` separators. */
@@ -103,7 +106,7 @@ export const bundleFiles = (dir: string): string[] => {
       const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
       // A symbolic link is recorded as a link (see hashFile), never followed: no cycles, no files from outside.
       if (entry.isDirectory()) walk(join(absolute, entry.name), rel);
-      else if (!UNSEALED.has(rel)) out.push(rel);
+      else if (!unsealed(rel)) out.push(rel);
     }
   };
   walk(dir, '');
@@ -187,9 +190,7 @@ export const buildManifest = (bundleDir: string, info: ManifestInfo): Manifest =
 export const writeManifest = (bundleDir: string, info: ManifestInfo): Manifest => {
   const manifest = buildManifest(bundleDir, info);
   const path = join(bundleDir, MANIFEST_FILE);
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, serializeManifest(manifest));
-  renameSync(temporary, path);
+  writeFileAtomic(path, serializeManifest(manifest));
   return manifest;
 };
 

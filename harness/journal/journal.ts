@@ -1,8 +1,7 @@
 // The journal: the one record of a drill run, in the manner of Chaos Toolkit's journal.
 // Every report is derived from it; nothing is measured twice.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/write-file-atomic.ts';
 import type { Measurements } from '../analysis/measurements.ts';
 import type { Verdict } from '../analysis/verdicts.ts';
 import type { Scenario } from '../config/scenario.ts';
@@ -81,8 +80,5 @@ export interface Journal {
 
 /** Written atomically: a reader never sees half a journal, even if the harness dies mid-write. */
 export const writeJournal = (path: string, journal: Journal): void => {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, JSON.stringify(journal, null, 2) + '\n');
-  renameSync(temporary, path);
+  writeFileAtomic(path, JSON.stringify(journal, null, 2) + '\n');
 };

@@ -10,6 +10,7 @@
 //   gate-failure-rate         0.10   gate failures over judged gates
 //   probe-failure-rate        0.05   probe or monitoring failures over probes and polls
 
+import { duration, percent } from '../../lib/format.ts';
 import { formatDuration, parseDuration, type Metrics, type Rate } from './compute.ts';
 
 export const THRESHOLD_NAMES = ['rollback-failure-rate', 'validation-failure-rate', 'rollback-time', 'gate-failure-rate', 'probe-failure-rate'] as const;
@@ -38,17 +39,8 @@ export interface Alert {
 
 // ---- formatting shared with the command
 
-export const formatPercent = (ratio: number): string => `${Number((ratio * 100).toFixed(1))} %`;
-
-export const formatMs = (ms: number): string => {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 2 * 3_600_000) return `${Number((ms / 60_000).toFixed(1))} min`;
-  return `${Number((ms / 3_600_000).toFixed(1))} h`;
-};
-
 export const formatThreshold = (name: ThresholdName, value: number | null): string =>
-  value === null ? 'off' : name === 'rollback-time' ? formatMs(value) : formatPercent(value);
+  value === null ? 'off' : name === 'rollback-time' ? duration(value) : percent(value);
 
 // ---- parsing `name=value`
 
@@ -59,10 +51,10 @@ export const parseThresholdValue = (name: ThresholdName, text: string): number |
   const value = text.trim().toLowerCase();
   if (value === 'off' || value === 'none') return null;
   if (!isRate(name)) return parseDuration(value, `--threshold ${name}`);
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(value);
-  const ratio = percent ? Number(percent[1]) / 100 : /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  const percentMatch = /^(\d+(?:\.\d+)?)\s*%$/.exec(value);
+  const ratio = percentMatch ? Number(percentMatch[1]) / 100 : /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    const hint = !percent && Number(value) > 1 && Number(value) <= 100 ? ` (did you mean ${value}%?)` : '';
+    const hint = !percentMatch && Number(value) > 1 && Number(value) <= 100 ? ` (did you mean ${value}%?)` : '';
     throw new Error(`--threshold ${name}=${text}: a rate is a percentage from 0% to 100% or a ratio from 0 to 1, e.g. 15% or 0.15, or "off"${hint}`);
   }
   return ratio;
@@ -92,7 +84,7 @@ const rateAlert = (name: ThresholdName, what: string, of: string, r: Rate, thres
     value: r.ratio,
     threshold,
     n: r.n,
-    message: `${what} is ${formatPercent(r.ratio)} (${r.count} of ${r.n} ${of}), over the ${formatPercent(threshold)} threshold`,
+    message: `${what} is ${percent(r.ratio)} (${r.count} of ${r.n} ${of}), over the ${percent(threshold)} threshold`,
   };
 };
 
@@ -113,8 +105,8 @@ export const evaluateAlerts = (metrics: Metrics, thresholds: Readonly<Thresholds
       threshold: limit,
       n: t.n,
       message:
-        `${count} of ${t.n} rollbacks took longer than ${formatMs(limit)}; the slowest took ${formatMs(slowest.ms)} ` +
-        `(${slowest.scenario} on ${slowest.environment}, run ${slowest.runId}, ${slowest.at}); p95 ${formatMs(t.p95Ms!)}, median ${formatMs(t.medianMs!)}`,
+        `${count} of ${t.n} rollbacks took longer than ${duration(limit)}; the slowest took ${duration(slowest.ms)} ` +
+        `(${slowest.scenario} on ${slowest.environment}, run ${slowest.runId}, ${slowest.at}); p95 ${duration(t.p95Ms!)}, median ${duration(t.medianMs!)}`,
     });
   }
   alerts.push(
@@ -128,5 +120,5 @@ export const evaluateAlerts = (metrics: Metrics, thresholds: Readonly<Thresholds
 export const describeThresholds = (thresholds: Readonly<Thresholds>): string[] =>
   THRESHOLD_NAMES.map((name) => {
     const v = thresholds[name];
-    return `${name}=${v === null ? 'off' : name === 'rollback-time' ? formatDuration(v) : formatPercent(v).replace(' ', '')}`;
+    return `${name}=${v === null ? 'off' : name === 'rollback-time' ? formatDuration(v) : percent(v).replace(' ', '')}`;
   });

@@ -15,6 +15,7 @@
 //   pooled across runs (see history.ts for which ones count).
 // - window: the records whose `at` is at or after now - window (all of them without a window).
 
+import { median, percentile } from '../../lib/stats.ts';
 import type { HistoryRecord, RunKind } from './history.ts';
 
 export interface Rate {
@@ -74,21 +75,6 @@ export interface ComputeOptions {
 }
 
 export const rate = (count: number, n: number): Rate => ({ n, count, ratio: n === 0 ? undefined : count / n });
-
-export const median = (values: readonly number[]): number | undefined => {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-/** Nearest-rank percentile, p from 0 (exclusive) to 1. */
-export const percentile = (values: readonly number[], p: number): number | undefined => {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
-  return sorted[rank - 1];
-};
 
 export const inWindow = (records: readonly HistoryRecord[], o: ComputeOptions): HistoryRecord[] => {
   if (o.windowMs === undefined) return [...records];

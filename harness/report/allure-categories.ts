@@ -4,7 +4,7 @@
 // `firedrill report` build (the default "awesome" one) takes categories only from its own
 // config, so allure-html.ts passes this same list there. Pure data.
 //
-// They match the failure message, which is summarizeJournal(journal) (harness/run/summary.ts):
+// They match the failure message, which is summarizeJournal(journal) (harness/journal/summary.ts):
 // several lines, PASS lines included. Allure 2 matches a whole message and Allure 3 searches
 // it, so each pattern spans the message ([\s\S]* on both sides) and names only a failing line.
 // Allure 3 puts a result in the first category that matches, so the order is by who must act

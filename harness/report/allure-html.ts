@@ -9,10 +9,11 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/write-file-atomic.ts';
 import { DRILL_CATEGORIES } from './allure-categories.ts';
 
 /** The `allure` CLI script of the installed package. */
@@ -91,9 +92,7 @@ export const forgetEarlierBuildsOf = (historyPath: string, resultsDir: string): 
     }
   });
   if (kept.length === lines.length) return 0;
-  const temp = `${historyPath}.${process.pid}.tmp`;
-  writeFileSync(temp, kept.map((l) => `${l}\n`).join(''));
-  renameSync(temp, historyPath);
+  writeFileAtomic(historyPath, kept.map((l) => `${l}\n`).join(''));
   return lines.length - kept.length;
 };
 

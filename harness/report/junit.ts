@@ -9,6 +9,7 @@
 import type { Outcome } from '../journal/outcome.ts';
 import type { Journal } from '../journal/journal.ts';
 import { summarizeJournal } from '../journal/summary.ts';
+import { secondsFigure } from '../../lib/format.ts';
 import { clean, escapeXml, firstLine, runDurationMs } from './text.ts';
 
 /** Outcomes CI must see as a failed test. */
@@ -16,7 +17,7 @@ const FAILURES: readonly Outcome[] = ['failed', 'interrupted', 'restore-failed',
 /** Outcomes where the drill could not run as intended: JUnit's <error>. */
 const ERRORS: readonly Outcome[] = ['error', 'invalid'];
 
-const secondsAttr = (ms: number): string => (ms / 1000).toFixed(3);
+const secondsAttr = (ms: number): string => secondsFigure(ms, 3);
 
 const isoTimestamp = (ms: number): string | undefined => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, '') : undefined);
 

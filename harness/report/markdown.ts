@@ -7,8 +7,8 @@
 
 import type { Outcome } from '../journal/outcome.ts';
 import type { Journal } from '../journal/journal.ts';
-import { seconds } from '../journal/summary.ts';
-import { clean, percent } from './text.ts';
+import { percent, seconds } from '../../lib/format.ts';
+import { clean } from './text.ts';
 
 const ICONS: Record<Outcome, string> = {
   passed: '✅',

@@ -24,12 +24,6 @@ export const escapeXml = (text: string): string =>
  */
 export const clean = (text: string): string => redactText(text);
 
-/** Milliseconds as seconds to a tenth, e.g. "0.8 s"; "-" when undefined. */
-export const tenths = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
-
-/** A share 0..1 as a percentage to a tenth, without a trailing ".0": "16.2 %", "0 %". */
-export const percent = (share: number): string => `${Number((share * 100).toFixed(1))} %`;
-
 /** The first line of a text, shortened to `max` characters with an ellipsis. */
 export const firstLine = (text: string, max = 200): string => {
   const line = text.split('\n', 1)[0] ?? '';

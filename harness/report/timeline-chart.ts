@@ -8,7 +8,8 @@
 
 import type { DeploymentSnapshot, Observation, ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
 import type { Journal } from '../journal/journal.ts';
-import { clean, escapeXml, percent, tenths, wrap } from './text.ts';
+import { percent, seconds } from '../../lib/format.ts';
+import { clean, escapeXml, wrap } from './text.ts';
 
 const WIDTH = 1000;
 const X0 = 215; // plot area, left
@@ -293,18 +294,18 @@ export const renderTimelineSvg = (journal: Journal): string => {
     markers.push({ t: injectAt, label: 'inject', color: COLORS.inject, title: `the bad release was shipped: ${clean(j.injected?.summary ?? '')}` });
     if (detectMs !== undefined) {
       const by = m?.detectedBy ? ` by ${m.detectedBy.source}` : j.markers?.detectedBy ? '' : '';
-      markers.push({ t: injectAt + detectMs, label: `detected ${tenths(detectMs)}${by}`, color: COLORS.detect, title: clean(`failure detected ${tenths(detectMs)} after inject${m?.detectedBy ? `: ${m.detectedBy.detail}` : j.markers?.detectedBy ? `: ${j.markers.detectedBy}` : ''}`) });
+      markers.push({ t: injectAt + detectMs, label: `detected ${seconds(detectMs)}${by}`, color: COLORS.detect, title: clean(`failure detected ${seconds(detectMs)} after inject${m?.detectedBy ? `: ${m.detectedBy.detail}` : j.markers?.detectedBy ? `: ${j.markers.detectedBy}` : ''}`) });
     }
     if (rollbackMs !== undefined) {
       const by = m?.rollbackStartedBy ? ` by ${m.rollbackStartedBy.source === 'ecs' ? 'ECS' : 'firedrill'}` : '';
-      markers.push({ t: injectAt + rollbackMs, label: `rollback started ${tenths(rollbackMs)}${by}`, color: COLORS.rollback, title: clean(`rollback started ${tenths(rollbackMs)} after inject${m?.rollbackStartedBy ? `: ${m.rollbackStartedBy.detail}` : ''}`) });
+      markers.push({ t: injectAt + rollbackMs, label: `rollback started ${seconds(rollbackMs)}${by}`, color: COLORS.rollback, title: clean(`rollback started ${seconds(rollbackMs)} after inject${m?.rollbackStartedBy ? `: ${m.rollbackStartedBy.detail}` : ''}`) });
     }
     if (recoverMs !== undefined) {
-      markers.push({ t: injectAt + recoverMs, label: `recovered ${tenths(recoverMs)}`, color: COLORS.recover, title: `recovered ${tenths(recoverMs)} after inject: the baseline served every probe and its deployment was steady and alone from here on` });
+      markers.push({ t: injectAt + recoverMs, label: `recovered ${seconds(recoverMs)}`, color: COLORS.recover, title: `recovered ${seconds(recoverMs)} after inject: the baseline served every probe and its deployment was steady and alone from here on` });
     } else {
       markers.push({
         t: windowEnd,
-        label: `not recovered by ${tenths(windowEnd - injectAt)}`,
+        label: `not recovered by ${seconds(windowEnd - injectAt)}`,
         color: COLORS.notRecovered,
         dashed: true,
         title: 'the service never recovered within the drill window (until restore started, or the end of the run)',
@@ -359,9 +360,9 @@ export const renderTimelineSvg = (journal: Journal): string => {
   y += 24;
   const figures = m
     ? [
-        m.timeToDetectMs === undefined ? 'never detected' : `detected ${tenths(m.timeToDetectMs)}`,
-        m.timeToRollbackStartMs === undefined ? 'no rollback seen' : `rollback started ${tenths(m.timeToRollbackStartMs)}`,
-        `recovered ${m.timeToRecoverMs === undefined ? 'never' : tenths(m.timeToRecoverMs)}`,
+        m.timeToDetectMs === undefined ? 'never detected' : `detected ${seconds(m.timeToDetectMs)}`,
+        m.timeToRollbackStartMs === undefined ? 'no rollback seen' : `rollback started ${seconds(m.timeToRollbackStartMs)}`,
+        `recovered ${m.timeToRecoverMs === undefined ? 'never' : seconds(m.timeToRecoverMs)}`,
         `bad release answered ${m.badAnswers} of ${m.answeredProbes} answered probes (${percent(m.badTrafficShare)})`,
         `${m.failedProbes.count} of ${m.probesAfterInject} probes failed after inject`,
       ].join('   ·   ')
@@ -448,7 +449,7 @@ export const renderTimelineSvg = (journal: Journal): string => {
   const bandY = y;
   for (const l of phaseLabels) {
     const fill = l.p.endedAt === undefined ? PHASE_FILL.running! : (PHASE_FILL[l.p.outcome] ?? PHASE_FILL.ok!);
-    const title = clean(`${l.p.phase}: ${l.p.outcome}, ${tenths(l.p.startedAt - origin)} to ${l.p.endedAt === undefined ? 'unfinished' : tenths(l.p.endedAt - origin)}${l.p.detail ? `\n${l.p.detail}` : ''}`);
+    const title = clean(`${l.p.phase}: ${l.p.outcome}, ${seconds(l.p.startedAt - origin)} to ${l.p.endedAt === undefined ? 'unfinished' : seconds(l.p.endedAt - origin)}${l.p.detail ? `\n${l.p.detail}` : ''}`);
     body.push(el('rect', { x: l.from, y: bandY, width: Math.max(1, l.to - l.from), height: 18, fill, stroke: l.p.outcome === 'ok' ? '#a5d8ff' : OUTCOME_COLORS[l.p.outcome === 'skipped' ? 'invalid' : l.p.outcome] ?? COLORS.axis, 'stroke-width': 0.8 }, tooltip(title)));
     if (l.inside) body.push(text((l.from + l.to) / 2, bandY + 13, l.label, { 'font-size': 11, 'text-anchor': 'middle', fill: l.p.outcome === 'ok' ? '#1864ab' : COLORS.text }, title));
   }
@@ -577,7 +578,7 @@ export const renderTimelineSvg = (journal: Journal): string => {
       const sw = Math.max(1.5, x(s.to) - sx0);
       const fill = COLORS.rollout[s.snapshot.rolloutState ?? 'other'] ?? COLORS.rollout.other!;
       const tip = clean(
-        `${lane.id}: ${describeDeploymentState(s.snapshot)} from ${tenths(s.from - origin)} to ${tenths(s.to - origin)} (${s.polls} poll${s.polls === 1 ? '' : 's'}); running ${s.snapshot.runningCount}→${s.lastRunning} of ${s.snapshot.desiredCount}; failed tasks ${s.snapshot.failedTasks}${s.snapshot.rolloutStateReason ? `\n${s.snapshot.rolloutStateReason}` : ''}`,
+        `${lane.id}: ${describeDeploymentState(s.snapshot)} from ${seconds(s.from - origin)} to ${seconds(s.to - origin)} (${s.polls} poll${s.polls === 1 ? '' : 's'}); running ${s.snapshot.runningCount}→${s.lastRunning} of ${s.snapshot.desiredCount}; failed tasks ${s.snapshot.failedTasks}${s.snapshot.rolloutStateReason ? `\n${s.snapshot.rolloutStateReason}` : ''}`,
       );
       body.push(el('rect', { x: sx0, y: y + (laneH - h) / 2, width: sw, height: h, fill, stroke: '#fff', 'stroke-width': 0.5 }, tooltip(tip)));
       const label = describeDeploymentState(s.snapshot);
@@ -587,7 +588,7 @@ export const renderTimelineSvg = (journal: Journal): string => {
     for (const e of lane.failedEvents) {
       const ex = x(e.t);
       const ey = y + laneH / 2;
-      body.push(el('path', { d: `M${num(ex - 5)} ${num(ey - 5)}l10 10m0 -10l-10 10`, stroke: COLORS.failed, 'stroke-width': 2.5 }, tooltip(clean(`${tenths(e.t - origin)}: ${e.message}`))));
+      body.push(el('path', { d: `M${num(ex - 5)} ${num(ey - 5)}l10 10m0 -10l-10 10`, stroke: COLORS.failed, 'stroke-width': 2.5 }, tooltip(clean(`${seconds(e.t - origin)}: ${e.message}`))));
     }
     y += laneH + 4;
   }

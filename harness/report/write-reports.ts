@@ -3,20 +3,13 @@
 // appends the summary to $GITHUB_STEP_SUMMARY when that is set. The one place in harness/report
 // that does I/O; what is written comes from the pure renderers.
 
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/write-file-atomic.ts';
 import type { Journal } from '../journal/journal.ts';
 import { renderJunitXml } from './junit.ts';
 import { renderMarkdownSummary } from './markdown.ts';
 import { renderTimelineSvg } from './timeline-chart.ts';
-
-/** Written whole or not at all: a CI step reading the file never sees half of it. */
-const writeAtomically = (path: string, content: string): void => {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-};
 
 /** A run id as a single path segment, whatever the journal holds. */
 const safeSegment = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'run';
@@ -24,7 +17,8 @@ const safeSegment = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_').
 export const writeReports = (journals: Journal[], reportDir: string, env: NodeJS.ProcessEnv = process.env): { files: string[] } => {
   const files: string[] = [];
   const write = (path: string, content: string): void => {
-    writeAtomically(path, content);
+    // Whole or not at all: a CI step reading the file never sees half of it.
+    writeFileAtomic(path, content);
     files.push(path);
   };
   for (const journal of journals) write(join(reportDir, safeSegment(journal.runId), 'timeline.svg'), renderTimelineSvg(journal));

@@ -8,9 +8,10 @@
 // harness/evidence/manifest.ts); the journal stays the record of what the drill did.
 // It holds names, ARNs and the environment's coordinates only: never credentials or values.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/write-file-atomic.ts';
 import { RESTORE_TICKET_FILE } from '../evidence/manifest.ts';
 import type { Phase } from '../observe/timeline.ts';
 
@@ -114,26 +115,7 @@ export const ownerState = (owner: TicketOwner): 'alive' | 'dead' | 'unknown' => 
  * new one survives a power cut once this returns: temporary file, fsync, rename, fsync the folder.
  */
 export const writeTicket = (path: string, ticket: RestoreTicket): void => {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, JSON.stringify(ticket, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Some filesystems refuse to fsync a directory; the rename is still atomic there.
-  }
+  writeFileAtomic(path, JSON.stringify(ticket, null, 2) + '\n', { durable: true });
 };
 
 export type ReadTicket = { ok: true; ticket: RestoreTicket } | { ok: false; problem: string };

@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { EcsError } from '../control/errors.ts';
+import { portInUse } from '../port-in-use.ts';
 import type { EventSink } from '../control/ports.ts';
 import type { SandboxState } from '../control/state.ts';
 import { ECS_FAULTS, FaultInjector, STS_FAULTS, faultConfigSchema, type FaultDecision, type RenderedFault } from './faults.ts';
@@ -385,7 +386,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
+    const onError = (err: Error): void => reject(portInUse(err, options.port, { kind: 'api' }) ?? err);
     server.once('error', onError);
     server.listen(options.port, '127.0.0.1', () => {
       server.off('error', onError);

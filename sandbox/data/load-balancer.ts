@@ -9,6 +9,7 @@ import { targetGroupName } from '../control/arns.ts';
 import type { Balancer, Clock, EventSink, TargetHealth, TargetInfo } from '../control/ports.ts';
 import type { TimingProfile } from '../control/timing.ts';
 import type { TargetGroupConfig } from '../types/config.ts';
+import { portInUse } from '../port-in-use.ts';
 import { createProxyHandler } from './http-proxy.ts';
 import { TargetGroup, type TargetDescription } from './target-group.ts';
 
@@ -113,10 +114,11 @@ export class LoadBalancer implements Balancer {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
         reject(
-          new Error(
-            `The listener for target group "${config.name}" cannot listen on 127.0.0.1:${config.listenerPort} ` +
-              `(${err.message}); choose another listenerPort, or 0 for a free one.`,
-          ),
+          portInUse(err, config.listenerPort, { kind: 'listener', targetGroup: config.name }) ??
+            new Error(
+              `The listener for target group "${config.name}" cannot listen on 127.0.0.1:${config.listenerPort} ` +
+                `(${err.message}); choose another listenerPort, or 0 for a free one.`,
+            ),
         ),
       );
       server.listen(config.listenerPort, '127.0.0.1', () => resolve());

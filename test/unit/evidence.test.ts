@@ -135,8 +135,10 @@ describe('the manifest', () => {
   it('never lists itself or its temporary file', () => {
     const dir = makeBundle();
     writeFileSync(join(dir, `${MANIFEST_FILE}.tmp`), 'half');
+    writeFileSync(join(dir, `${MANIFEST_FILE}.4242.tmp`), 'half');
     expect(bundleFiles(dir)).not.toContain(MANIFEST_FILE);
     expect(bundleFiles(dir)).not.toContain(`${MANIFEST_FILE}.tmp`);
+    expect(bundleFiles(dir)).not.toContain(`${MANIFEST_FILE}.4242.tmp`);
   });
 });
 

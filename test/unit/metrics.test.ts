@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, evaluateAlerts, parseThresholds, type Thresholds } from '../../harness/metrics/alerts.ts';
-import { computeMetrics, formatDuration, median, parseDuration, percentile, type Metrics } from '../../harness/metrics/compute.ts';
+import { computeMetrics, formatDuration, parseDuration, type Metrics } from '../../harness/metrics/compute.ts';
+import { median, percentile } from '../../lib/stats.ts';
 import { escapeLabelValue, toEmf, toPrometheus } from '../../harness/metrics/export.ts';
 import {
   appendHistory,

@@ -2,9 +2,9 @@
 // counts as alive. And the hold points a test can ask for.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleFiles } from '../../harness/evidence/manifest.ts';
 import { holdPoint, HOLD_POINTS } from '../../harness/run/hold.ts';
@@ -46,7 +46,7 @@ describe('restore ticket', () => {
     expect(needsRecovery(w.current)).toBe(true); // the lock may still be held
     w.update({ lockHeld: false });
     expect(needsRecovery(w.current)).toBe(false);
-    expect(existsSync(`${w.path}.tmp`)).toBe(false);
+    expect(readdirSync(dirname(w.path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('refuses a damaged or foreign ticket with a reason instead of guessing', () => {

@@ -2,9 +2,11 @@
 // exports (Prometheus text to a file or a Pushgateway, CloudWatch EMF lines, a webhook when an
 // alert fires). Also `recordHistory`, which `firedrill run` calls to append its runs.
 
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { describeThresholds, evaluateAlerts, formatMs, formatPercent, formatThreshold, parseThresholds, type Alert, type ThresholdName, type Thresholds } from '../../metrics/alerts.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { duration, percent } from '../../../lib/format.ts';
+import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
+import { describeThresholds, evaluateAlerts, formatThreshold, parseThresholds, type Alert, type ThresholdName, type Thresholds } from '../../metrics/alerts.ts';
 import { computeMetrics, formatDuration, inWindow, parseDuration, type Metrics, type Rate } from '../../metrics/compute.ts';
 import { toEmf, toPrometheus } from '../../metrics/export.ts';
 import {
@@ -162,13 +164,6 @@ const send = async (io: MetricsIo, what: string, url: URL, init: RequestInit): P
   }
 };
 
-const writeAtomically = (file: string, text: string): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-};
-
 export interface WebhookPayload {
   /** Slack's field: the alerts in a few lines. */
   text: string;
@@ -214,8 +209,8 @@ export const renderTable = (
 
   const status = (name: ThresholdName, hasData: boolean) => (thresholds[name] === null ? 'off' : !hasData ? 'no data' : fired.has(name) ? 'ALERT' : 'ok');
   const limit = (name: ThresholdName) => (thresholds[name] === null ? '' : `> ${formatThreshold(name, thresholds[name])}`);
-  const pctOf = (r: Rate) => (r.ratio === undefined ? '-' : formatPercent(r.ratio));
-  const ms = (v: number | undefined) => (v === undefined ? '-' : formatMs(v));
+  const pctOf = (r: Rate) => (r.ratio === undefined ? '-' : percent(r.ratio));
+  const ms = (v: number | undefined) => (v === undefined ? '-' : duration(v));
   const rows: string[][] = [
     ['metric', 'value', 'n', 'alert when', 'status'],
     ['rollback success rate', pctOf(m.rollback.success), runs(m.rollback.success.n), '', ''],
@@ -234,7 +229,7 @@ export const renderTable = (
 
   if (m.phases.length > 0) {
     out.push('time per phase (median):');
-    out.push(...pad(m.phases.map((p) => [p.kind, p.phase, formatMs(p.medianMs), runs(p.n)])).map((l) => `  ${l}`), '');
+    out.push(...pad(m.phases.map((p) => [p.kind, p.phase, duration(p.medianMs), runs(p.n)])).map((l) => `  ${l}`), '');
   }
   if (m.runs.byKindOutcome.length > 0) {
     out.push('runs by outcome:');
@@ -333,7 +328,7 @@ export const metricsCommand = async (args: string[], ioOverrides: Partial<Metric
   if (values.prometheus !== undefined) {
     const file = resolve(values.prometheus);
     try {
-      writeAtomically(file, prometheusText);
+      writeFileAtomic(file, prometheusText);
       deliveries.push({ what: 'prometheus', ok: true, detail: `wrote ${file}` });
     } catch (error) {
       deliveries.push({ what: 'prometheus', ok: false, detail: `${file}: ${(error as Error).message}` });

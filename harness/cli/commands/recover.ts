@@ -3,6 +3,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { seconds } from '../../../lib/format.ts';
 import { loadEnvironment, type LoadedEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
 import { restoreService } from '../../run/restore.ts';
@@ -169,12 +170,11 @@ export const recoverCommand = async (args: string[], out: (text: string) => void
       // The service is what matters; a ticket left unfinished only means the next recover looks again.
       out(`  warning: could not update ${shown(path)} (${error instanceof Error ? error.message : String(error)}); the next recover will check this run again\n`);
     }
-    const seconds = (result.durationMs / 1000).toFixed(1);
     if (result.ok) {
-      out(`  restored in ${seconds} s: ${result.actions.length === 0 ? `nothing needed doing; ${result.state}` : result.state}\n`);
+      out(`  restored in ${seconds(result.durationMs)}: ${result.actions.length === 0 ? `nothing needed doing; ${result.state}` : result.state}\n`);
     } else {
       failed += 1;
-      out(`  RESTORE FAILED after ${seconds} s: ${result.state}\n`);
+      out(`  RESTORE FAILED after ${seconds(result.durationMs)}: ${result.state}\n`);
     }
   }
   out(

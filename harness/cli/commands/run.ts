@@ -8,6 +8,7 @@ import { summarizeJournal } from '../../journal/summary.ts';
 import { parse } from '../args.ts';
 import { ExitCode, UserError } from '../errors.ts';
 import { runDrillsInPlaywright } from '../drill-process.ts';
+import { checkEmbeddedSandboxPorts } from '../embedded-sandbox.ts';
 import { historyFileFor, recordHistory } from './metrics.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import { clearAllureResults, generateReportDirHtml } from '../../report/allure-html.ts';
@@ -98,5 +99,7 @@ export const runCommand = async (args: string[]): Promise<number> => {
     process.stdout.write(RUN_USAGE);
     return ExitCode.ok;
   }
-  return executeRun(prepareRun(positionals, values.env, values['report-dir'], values['allow-production'] ?? false));
+  const plan = prepareRun(positionals, values.env, values['report-dir'], values['allow-production'] ?? false);
+  await checkEmbeddedSandboxPorts(plan.environment, plan.reportDir);
+  return executeRun(plan);
 };

@@ -1,7 +1,7 @@
 // `firedrill sandbox start|status`: run the built-in ECS-compatible sandbox, and look into it
 // through the ECS API like any other client.
 
-import { startSandbox, DEMO_TARGET_GROUP } from '../../../sandbox/index.ts';
+import { startSandbox, DEMO_TARGET_GROUP, PortInUseError } from '../../../sandbox/index.ts';
 import { deployDemoService } from '../../ecs/demo-service.ts';
 import { ecsClient } from '../../ecs/client.ts';
 import { Driver } from '../../ecs/driver.ts';
@@ -53,8 +53,8 @@ const start = async (args: string[]): Promise<number> => {
     process.stdout.write(START_USAGE);
     return ExitCode.ok;
   }
-  const sandbox = await startSandbox({ port: parsePort(values.port, '--port'), configFile: values.config }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EADDRINUSE') throw new UserError(`a port the sandbox needs is in use (${error.message}). Is another sandbox running? Pick another with --port, or set listener ports in --config.`);
+  const sandbox = await startSandbox({ port: parsePort(values.port, '--port'), configFile: values.config }).catch((error: unknown) => {
+    if (error instanceof PortInUseError) throw new UserError(portInUseAdvice(error));
     throw error;
   });
 
@@ -119,6 +119,14 @@ const start = async (args: string[]): Promise<number> => {
   // Stay in the foreground: the open servers keep the process alive until a signal arrives.
   return new Promise<number>(() => undefined);
 };
+
+/** One line: the port, what the sandbox wanted it for, and the flag that moves it. */
+const portInUseAdvice = (error: PortInUseError): string =>
+  error.purpose.kind === 'api'
+    ? `cannot start the sandbox: 127.0.0.1:${error.port}, the port of its ECS API, is already in use. ` +
+      'Stop what listens there (another sandbox? `firedrill sandbox status` shows it), or pass --port N for another port (0 picks a free one).'
+    : `cannot start the sandbox: 127.0.0.1:${error.port}, the port of the load balancer for target group ${error.purpose.targetGroup}, is already in use. ` +
+      `Stop what listens there, or pass --config FILE with another listenerPort for ${error.purpose.targetGroup} (0 picks a free one).`;
 
 const status = async (args: string[]): Promise<number> => {
   const { values } = parse(args, { endpoint: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, STATUS_USAGE);

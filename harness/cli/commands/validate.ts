@@ -1,7 +1,9 @@
 // `firedrill validate --candidate TAG`: the pre-release validation suite, with a time budget.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seconds, secondsCompact } from '../../../lib/format.ts';
+import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
 import { validateCandidate } from '../../run/validate.ts';
@@ -104,7 +106,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       firedrillVersion: version,
       signal: interrupt.signal,
       allowProduction: values['allow-production'] ?? false,
-      progress: (line) => process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`),
+      progress: (line) => process.stdout.write(`  ${secondsCompact(Date.now() - started).padStart(7)}  ${line}\n`),
     }).catch((error: unknown) => {
       if (error instanceof PreflightRefused) {
         const explained = explainConnectionError(error.cause, env.endpoint);
@@ -113,12 +115,11 @@ export const validateCommand = async (args: string[]): Promise<number> => {
       if (error instanceof LockHeldError || error instanceof NotSteadyError) throw new UserError(error.message, ExitCode.unhealthyBefore);
       throw explainConnectionError(error, env.endpoint);
     });
-    mkdirSync(reportDir, { recursive: true });
     const file = join(reportDir, `validation-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    writeFileAtomic(file, JSON.stringify(report, null, 2) + '\n');
     recordValidationHistory(report, { historyFile: historyFileFor({ reportDir }), environment: env.name, at: started });
     process.stdout.write(
-      `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${(report.durationMs / 1000).toFixed(1)} s` +
+      `\nvalidation of ${values.candidate}: ${report.passed ? 'PASSED' : 'FAILED'} in ${seconds(report.durationMs)}` +
         `${report.withinBudget ? '' : ` (over the ${budgetMs / 1000} s budget)`}\n  report: ${file}\n`,
     );
     const restore = report.steps.find((s) => s.name === 'restore');
