@@ -14,14 +14,14 @@ import { LoadBalancer } from './data/load-balancer.ts';
 import { ProcessRuntime } from './data/process-runtime.ts';
 import { EventLog } from './event-log.ts';
 import { randomIds } from './ids.ts';
-import { assertPortFree } from './port-in-use.ts';
+import { assertPortFree } from './shared/port-in-use.ts';
 
 export { DEMO_IMAGE, DEMO_SECRET_ARN, DEMO_TAGS, DEMO_TARGET_GROUP, DEFAULT_PORT } from './config.ts';
 export type { SandboxConfig } from './config.ts';
 export type { FaultConfig, FaultKind, OperationFaults } from './api/faults.ts';
 export { FAULTS_PATH } from './api/server.ts';
 export { ConfigError } from '../lib/yaml-config.ts';
-export { PortInUseError, type PortPurpose } from './port-in-use.ts';
+export { PortInUseError, type PortPurpose } from './shared/port-in-use.ts';
 
 export interface SandboxOptions {
   /** ECS API port; 0 picks a free one. Defaults to the config's port (4599). */

@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { EcsError } from '../control/errors.ts';
-import { portInUse } from '../port-in-use.ts';
+import { portInUse } from '../shared/port-in-use.ts';
 import type { EventSink } from '../control/ports.ts';
 import type { SandboxState } from '../control/state.ts';
 import { ECS_FAULTS, FaultInjector, STS_FAULTS, faultConfigSchema, type FaultDecision, type RenderedFault } from './faults.ts';

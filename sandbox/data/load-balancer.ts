@@ -9,7 +9,7 @@ import { targetGroupName } from '../control/arns.ts';
 import type { Balancer, Clock, EventSink, TargetHealth, TargetInfo } from '../control/ports.ts';
 import type { TimingProfile } from '../control/timing.ts';
 import type { TargetGroupConfig } from '../types/config.ts';
-import { portInUse } from '../port-in-use.ts';
+import { portInUse } from '../shared/port-in-use.ts';
 import { createProxyHandler } from './http-proxy.ts';
 import { TargetGroup, type TargetDescription } from './target-group.ts';
 
