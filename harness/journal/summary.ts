@@ -1,8 +1,8 @@
 // A journal in a few lines, for the terminal and for test failure messages. Pure.
 
+import { seconds } from '../../lib/format.ts';
 import type { Journal } from './journal.ts';
 
-export const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
 export const summarizeJournal = (j: Journal): string => {
   const m = j.measurements;

@@ -4,6 +4,7 @@
 // step looks before it acts and every call rides out throttling and 5xx until the deadline, so
 // running it again, or after a run that died halfway, is harmless.
 
+import { seconds } from '../../lib/format.ts';
 import type { Driver, Persist } from '../ecs/driver.ts';
 import { describeServiceState, waitForSteadyState } from '../ecs/waits.ts';
 import { drillTags } from '../releases/mutators.ts';
@@ -32,7 +33,7 @@ export const stepText = (step: RestoreStep): string => {
     case 'update-service':
       return `UpdateService ${step.service} taskDefinition=${step.taskDefinition} (it was on ${step.from})`;
     case 'steady':
-      return `${step.service} is steady on ${step.taskDefinition} (waited ${(step.waitedMs / 1000).toFixed(1)} s)`;
+      return `${step.service} is steady on ${step.taskDefinition} (waited ${seconds(step.waitedMs)})`;
     case 'deregister':
       return `DeregisterTaskDefinition ${step.taskDefinitionArn}${step.foundByTag ? ` (found by its ${RUN_TAG} tag)` : ''}`;
     case 'lock-released':

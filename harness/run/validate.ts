@@ -4,6 +4,7 @@
 // The service always ends where it started: on the current release.
 
 import { createHash } from 'node:crypto';
+import { seconds } from '../../lib/format.ts';
 import { join } from 'node:path';
 import type { LoadedEnvironment, LoadedScenario } from '../config/load.ts';
 import { scenarioSchema } from '../config/scenario.ts';
@@ -100,7 +101,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       steps.push({ name, passed: false, durationMs: clock.now() - t0, summary: why });
     }
     const last = steps.at(-1)!;
-    say(`${name}: ${last.passed ? 'passed' : 'FAILED'} in ${(last.durationMs / 1000).toFixed(1)} s: ${last.summary}`);
+    say(`${name}: ${last.passed ? 'passed' : 'FAILED'} in ${seconds(last.durationMs)}: ${last.summary}`);
     return last.passed;
   };
 
@@ -157,7 +158,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
         await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: currentArn }, inBudget);
         await waitSteady(currentArn, o.rollbackBudgetMs);
         const took = clock.now() - t0;
-        return { passed: took <= o.rollbackBudgetMs, summary: `back on ${container.image} in ${(took / 1000).toFixed(1)} s (budget ${o.rollbackBudgetMs / 1000} s)` };
+        return { passed: took <= o.rollbackBudgetMs, summary: `back on ${container.image} in ${seconds(took)} (budget ${o.rollbackBudgetMs / 1000} s)` };
       });
       await step('failing-release-caught', async () => {
         await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: candidateTd }, inBudget);
