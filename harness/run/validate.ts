@@ -74,7 +74,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   const say = (line: string) => o.progress?.(line);
 
   // The drill's own preflight, for the drill that will run on the candidate: guards, target, account, blast radius.
-  const { serviceArn, baseline } = await inspect(driver, { env, serviceName, scenario: scenario.scenario, allowProduction: o.allowProduction ?? false }, { signal: o.signal });
+  const preflightDeadline = started + env.timeouts.preflightSeconds * 1000;
+  const { serviceArn, baseline } = await inspect(driver, { env, serviceName, scenario: scenario.scenario, allowProduction: o.allowProduction ?? false }, { deadline: preflightDeadline, signal: o.signal });
   const currentArn = baseline.taskDefinitionArn;
   const current = baseline.taskDefinition;
   const container = baseline.container;
@@ -127,7 +128,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
   ticket.update({ lockHeld: true });
   try {
-    await takeLock(driver, { serviceArn, runId: lockId, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000 }, { deadline: clock.now() + env.timeouts.preflightSeconds * 1000, signal: o.signal });
+    await takeLock(driver, { serviceArn, runId: lockId, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000 }, { deadline: preflightDeadline, signal: o.signal });
     // As a drill's baseline: a service still deploying is no baseline to validate against.
     await awaitSteady(driver, env, serviceName, currentArn, { deadline: clock.now() + env.timeouts.baselineSeconds * 1000, signal: o.signal });
   } catch (error) {

@@ -122,9 +122,11 @@ export const inspect = async (driver: Driver, target: PreflightTarget, call: Par
   const a = await assess(driver, target, call);
   if (a.serviceProblem) throw new PreflightRefused(`preflight: ${a.serviceProblem.message}`, { cause: a.serviceProblem.error });
   const reasons = [...(a.accountProblem ? [a.accountProblem] : []), ...a.refusals];
-  if (reasons.length > 0) throw new PreflightRefused(`preflight refused, nothing was touched: ${reasons.join('; ')}`);
-  // assess found the service, its ARN and its baseline, or it would have refused.
-  return { service: a.service!, serviceArn: a.service!.serviceArn!, account: a.account, baseline: a.baseline!, blastRadius: a.blastRadius };
+  const { service, baseline } = a;
+  const serviceArn = service?.serviceArn;
+  // assess refuses a service it found without an ARN or a baseline; the check narrows the types.
+  if (reasons.length > 0 || !service || !serviceArn || !baseline) throw new PreflightRefused(`preflight refused, nothing was touched: ${reasons.join('; ')}`);
+  return { service, serviceArn, account: a.account, baseline, blastRadius: a.blastRadius };
 };
 
 /** Takes the service's drill lock for `runId`; LockHeldError when another run holds it. */

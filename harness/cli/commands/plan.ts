@@ -56,7 +56,7 @@ export const planCommand = async (args: string[]): Promise<number> => {
   const driver = new Driver({ endpoint: env.endpoint, region: env.region });
   let assessment;
   try {
-    assessment = await assess(driver, { env, serviceName, scenario, allowProduction: values['allow-production'] ?? false });
+    assessment = await assess(driver, { env, serviceName, scenario, allowProduction: values['allow-production'] ?? false }, { deadline: driver.now() + env.timeouts.preflightSeconds * 1000 });
   } finally {
     driver.destroy();
   }

@@ -28,7 +28,9 @@ export const preflightTask = (ctx: DrillContext): Task<void, Preflighted> => ({
   phase: 'preflight',
   async setup() {
     const { env, serviceName, journal } = ctx;
-    const inspected = await inspect(ctx.driver, { env, serviceName, scenario: ctx.scenario, allowProduction: ctx.allowProduction }, { signal: ctx.signal }).catch((error: unknown) => {
+    // Its reads ride out throttling until the phase's deadline: a busy ECS is not a refusal.
+    const deadline = ctx.clock.now() + env.timeouts.preflightSeconds * 1000;
+    const inspected = await inspect(ctx.driver, { env, serviceName, scenario: ctx.scenario, allowProduction: ctx.allowProduction }, { deadline, signal: ctx.signal }).catch((error: unknown) => {
       if (error instanceof PreflightRefused) throw new DrillStop('invalid', error.message);
       throw error;
     });
@@ -50,7 +52,7 @@ export const preflightTask = (ctx: DrillContext): Task<void, Preflighted> => ({
       diff: redactDiff(diffTaskDefinitions(baseline.taskDefinition, mutated.taskDefinition)),
     };
     journal.injected = injected;
-    if (!ctx.lockHeldByCaller) await lock(ctx, serviceArn);
+    if (!ctx.lockHeldByCaller) await lock(ctx, serviceArn, deadline);
     return {
       serviceArn,
       baseline,
@@ -72,10 +74,9 @@ export const preflightTask = (ctx: DrillContext): Task<void, Preflighted> => ({
   teardown: () => restoreDrill(ctx),
 });
 
-const lock = async (ctx: DrillContext, serviceArn: string): Promise<void> => {
+const lock = async (ctx: DrillContext, serviceArn: string, deadline: number): Promise<void> => {
   // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
   ctx.noteTicket({ lockHeld: true, serviceArn }, { critical: true });
-  const deadline = ctx.clock.now() + ctx.env.timeouts.preflightSeconds * 1000;
   const acquired = await takeLock(ctx.driver, { serviceArn, runId: ctx.journal.runId, ttlMs: lockTtlMs(ctx.env) }, { deadline, signal: ctx.signal }).catch((error: unknown) => {
     ctx.noteTicket({ lockHeld: false });
     if (error instanceof LockHeldError) throw new DrillStop('locked', `preflight: ${error.message}`);
