@@ -98,7 +98,13 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
       const result = await body();
       steps.push({ name, durationMs: clock.now() - t0, ...result });
     } catch (error) {
-      const why = budget.aborted ? `stopped: the ${Math.round(o.budgetMs / 1000)} s validation budget ran out` : error instanceof Error ? error.message : String(error);
+      const why = o.signal?.aborted
+        ? 'stopped: interrupted'
+        : budget.aborted
+          ? `stopped: the ${Math.round(o.budgetMs / 1000)} s validation budget ran out`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       steps.push({ name, passed: false, durationMs: clock.now() - t0, summary: why });
     }
     const last = steps.at(-1)!;

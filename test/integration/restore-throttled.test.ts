@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { RegisterTaskDefinitionCommand, TagResourceCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recoverCommand } from '../../harness/cli/commands/recover.ts';
 import { loadEnvironment } from '../../harness/config/load.ts';
 import { ECS_MAX_ATTEMPTS } from '../../harness/ecs/client.ts';
@@ -45,99 +45,103 @@ const harnessCalls = (s: Stage, operation: string, from: number) => {
   return { throttled: calls.filter((e) => e['errorCode'] === 'ThrottlingException').length, answered: calls.some((e) => e['status'] === 200) };
 };
 
-describe('validate restores under heavy throttling', () => {
-  // One sandbox for the seeds: each case starts by checking that the service is steady on its
-  // baseline, so none depends on another having run.
-  let s: Stage;
-  beforeAll(async () => {
-    s = await stage();
-  }, 2 * MINUTE);
-  afterAll(async () => {
-    await s?.t.stop();
-  });
-
+// Each seed on its own sandbox, side by side: most of a case is waiting (the SDK's backoff, the
+// sandbox's deployments), and no case can see another's revisions or lock.
+describe.concurrent('validate restores under heavy throttling', () => {
   for (const { operation, seed } of [outlastingTheSdk('DeregisterTaskDefinition'), outlastingTheSdk('UntagResource'), outlastingTheSdk('UpdateService')]) {
     it(`seed ${seed} (${operation} throttled ${ECS_MAX_ATTEMPTS + 1} times in a row): steady on the current release, no candidate ACTIVE, no lock`, async () => {
-      await expectSteadyOnBaseline(s, 'before the validation');
-      const from = Date.now();
-      await throttle(s, seed);
-      let report;
+      const s = await stage();
       try {
-        report = await validateCandidate({
-          environment: loadEnvironment(s.envFile),
-          service: SERVICE,
-          candidate: 'v1.2.0',
-          driver: s.t.driver,
-          budgetMs: 5 * MINUTE,
-          rollbackBudgetMs: 10 * MINUTE,
-          reportDir: join(s.dir, `reports-${seed}`),
-          firedrillVersion: 'test',
-        });
+        const from = Date.now();
+        await throttle(s, seed);
+        // Stopped once the candidate is deployed, so its restore has everything to undo: the
+        // service back on the current release, the candidate deregistered, the lock released.
+        const stop = new AbortController();
+        let report;
+        try {
+          report = await validateCandidate({
+            environment: loadEnvironment(s.envFile),
+            service: SERVICE,
+            candidate: 'v1.2.0',
+            driver: s.t.driver,
+            budgetMs: 5 * MINUTE,
+            rollbackBudgetMs: 10 * MINUTE,
+            reportDir: join(s.dir, 'reports'),
+            firedrillVersion: 'test',
+            signal: stop.signal,
+            progress: (line) => {
+              if (line.startsWith('deploy-candidate: passed')) stop.abort();
+            },
+          });
+        } finally {
+          await calm(s);
+        }
+        const context = JSON.stringify(report.steps, null, 2);
+        expect(report.steps.map((step) => [step.name, step.passed]), context).toEqual([
+          ['deploy-candidate', true],
+          ['rollback-to-current', false],
+          ['failing-release-caught', false],
+          ['restore', true],
+        ]);
+        const calls = harnessCalls(s, operation, from);
+        expect(calls.throttled, `${operation}: ${context}`).toBeGreaterThanOrEqual(ECS_MAX_ATTEMPTS + 1);
+        expect(calls.answered, `${operation} got through in the end`).toBe(true);
+        await expectSteadyOnBaseline(s, context);
+        await expectInactive(s, [report.candidateTaskDefinition!]);
       } finally {
-        await calm(s);
+        await s.t.stop();
       }
-      const context = JSON.stringify(report.steps, null, 2);
-      expect(report.steps.at(-1), context).toMatchObject({ name: 'restore', passed: true });
-      const calls = harnessCalls(s, operation, from);
-      expect(calls.throttled, `${operation}: ${context}`).toBeGreaterThanOrEqual(ECS_MAX_ATTEMPTS + 1);
-      expect(calls.answered, `${operation} got through in the end`).toBe(true);
-      await expectSteadyOnBaseline(s, context);
-      if (report.candidateTaskDefinition) await expectInactive(s, [report.candidateTaskDefinition]);
-    }, 8 * MINUTE);
+    }, 6 * MINUTE);
   }
 });
 
-describe('firedrill recover restores under heavy throttling', () => {
-  let s: Stage;
-  beforeAll(async () => {
-    s = await stage();
-  }, 2 * MINUTE);
-  afterAll(async () => {
-    await s?.t.stop();
-  });
-
+describe.concurrent('firedrill recover restores under heavy throttling', () => {
   for (const { operation, seed } of [outlastingTheSdk('UpdateService'), outlastingTheSdk('DeregisterTaskDefinition'), outlastingTheSdk('UntagResource')]) {
     it(`seed ${seed} (${operation} throttled ${ECS_MAX_ATTEMPTS + 1} times in a row): a dead drill's release rolled back, deregistered, its lock released`, async () => {
-      await expectSteadyOnBaseline(s, 'before the dead drill');
-      // What a drill killed in gate leaves: a tagged bad release that ECS is rolling out, the lock on the service, its ticket.
-      const runId = `dead-drill-${seed}`;
-      const bad = demoTaskDefinition('v1.1.0');
-      bad.tags = [{ key: RUN_TAG, value: runId }];
-      const badArn = (await s.t.ecs.send(new RegisterTaskDefinitionCommand(bad))).taskDefinition!.taskDefinitionArn!;
-      await s.t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: badArn }));
-      const serviceArn = (await service(s.t.ecs, CLUSTER, SERVICE)).serviceArn!;
-      await s.t.ecs.send(new TagResourceCommand({ resourceArn: serviceArn, tags: lockTags({ runId, holder: 'ci@dead-runner', expiresAt: Date.now() + 10 * MINUTE }) }));
-      const env = loadEnvironment(s.envFile);
-      const reportDir = join(s.dir, `recover-${seed}`);
-      const ticket = new TicketWriter(join(reportDir, runId, TICKET_FILE), {
-        runId,
-        environment: { file: env.file, name: env.environment.name, kind: env.environment.kind, endpoint: env.environment.endpoint, region: env.environment.region, cluster: CLUSTER },
-        serviceName: SERVICE,
-        serviceArn,
-        restoreTimeoutMs: 4 * MINUTE,
-        pollIntervalMs: 250,
-      });
-      ticket.update({ phase: 'gate', touched: true, baselineTaskDefinitionArn: s.baselineArn, family: bad.family, registered: [badArn], lockHeld: true });
-
-      const from = Date.now();
-      await throttle(s, seed);
-      let out = '';
-      let code: number;
+      const s = await stage();
       try {
-        // --force: the ticket's owner is this test process, alive; recover would rightly leave a live drill alone.
-        code = await recoverCommand(['--report-dir', reportDir, '--force'], (text) => (out += text));
+        // What a drill killed in gate leaves: a tagged bad release that ECS is rolling out, the lock on the service, its ticket.
+        const runId = `dead-drill-${seed}`;
+        const bad = demoTaskDefinition('v1.1.0');
+        bad.tags = [{ key: RUN_TAG, value: runId }];
+        const badArn = (await s.t.ecs.send(new RegisterTaskDefinitionCommand(bad))).taskDefinition!.taskDefinitionArn!;
+        await s.t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: badArn }));
+        const serviceArn = (await service(s.t.ecs, CLUSTER, SERVICE)).serviceArn!;
+        await s.t.ecs.send(new TagResourceCommand({ resourceArn: serviceArn, tags: lockTags({ runId, holder: 'ci@dead-runner', expiresAt: Date.now() + 10 * MINUTE }) }));
+        const env = loadEnvironment(s.envFile);
+        const reportDir = join(s.dir, `recover-${seed}`);
+        const ticket = new TicketWriter(join(reportDir, runId, TICKET_FILE), {
+          runId,
+          environment: { file: env.file, name: env.environment.name, kind: env.environment.kind, endpoint: env.environment.endpoint, region: env.environment.region, cluster: CLUSTER },
+          serviceName: SERVICE,
+          serviceArn,
+          restoreTimeoutMs: 4 * MINUTE,
+          pollIntervalMs: 250,
+        });
+        ticket.update({ phase: 'gate', touched: true, baselineTaskDefinitionArn: s.baselineArn, family: bad.family, registered: [badArn], lockHeld: true });
+
+        const from = Date.now();
+        await throttle(s, seed);
+        let out = '';
+        let code: number;
+        try {
+          // --force: the ticket's owner is this test process, alive; recover would rightly leave a live drill alone.
+          code = await recoverCommand(['--report-dir', reportDir, '--force'], (text) => (out += text));
+        } finally {
+          await calm(s);
+        }
+        expect(code, out).toBe(0);
+        expect(out).toContain(`UpdateService ${SERVICE} taskDefinition=${s.baselineArn}`);
+        expect(out).toContain(`DeregisterTaskDefinition ${badArn}`);
+        expect(out).toContain(`released the drill lock on ${serviceArn}`);
+        const calls = harnessCalls(s, operation, from);
+        expect(calls.throttled, `${operation}:\n${out}`).toBeGreaterThanOrEqual(ECS_MAX_ATTEMPTS + 1);
+        expect(calls.answered, `${operation} got through in the end`).toBe(true);
+        await expectSteadyOnBaseline(s, out);
+        await expectInactive(s, [badArn]);
       } finally {
-        await calm(s);
+        await s.t.stop();
       }
-      expect(code, out).toBe(0);
-      expect(out).toContain(`UpdateService ${SERVICE} taskDefinition=${s.baselineArn}`);
-      expect(out).toContain(`DeregisterTaskDefinition ${badArn}`);
-      expect(out).toContain(`released the drill lock on ${serviceArn}`);
-      const calls = harnessCalls(s, operation, from);
-      expect(calls.throttled, `${operation}:\n${out}`).toBeGreaterThanOrEqual(ECS_MAX_ATTEMPTS + 1);
-      expect(calls.answered, `${operation} got through in the end`).toBe(true);
-      await expectSteadyOnBaseline(s, out);
-      await expectInactive(s, [badArn]);
     }, 6 * MINUTE);
   }
 });
