@@ -3,14 +3,22 @@
 // fires as a phase begins, before its interrupt point), and in the middle of the waits of gate:
 // the phase is marked interrupted, the phases after it never start, restore (preflight's
 // teardown) runs and is not cut short, and the service ends steady on its baseline with nothing
-// of the drill left behind. The journal is written every time.
+// of the drill left behind. The journal is written and sealed every time, and the ticket says the
+// drill restored the service itself, so recover finds nothing to do. (How the CLI turns SIGINT and
+// SIGTERM into this interrupt is crash-safety.test.ts's and drills.test.ts's to show.)
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recoverCommand } from '../../harness/cli/commands/recover.ts';
 import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
+import { verifyBundle } from '../../harness/evidence/bundle.ts';
+import { readManifest } from '../../harness/evidence/manifest.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import type { Phase } from '../../harness/observe/timeline.ts';
 import { runDrill, type Progress } from '../../harness/run/drill.ts';
+import { holdMarker } from '../../harness/run/hold.ts';
+import { readTicket, TICKET_FILE } from '../../harness/run/restore-ticket.ts';
 import { expectInactive, expectSteadyOnBaseline, stage, type Stage } from '../support/drill-stage.ts';
 import { scenarioCopy } from '../support/firedrill-cli.ts';
 
@@ -52,6 +60,24 @@ const drillInterrupted = async (when: (p: Progress) => boolean): Promise<{ journ
 
 const phaseOf = (j: Journal, phase: Phase) => j.phases.find((p) => p.phase === phase);
 
+/**
+ * What a drill that restored by itself leaves: its ticket marked restored by the drill with no
+ * lock, a sealed bundle that verifies (without the ticket, which recover may rewrite), no hold
+ * marker, and nothing for `firedrill recover` to do.
+ */
+const expectRestoredByItself = async (j: Journal, phase: Phase, context: string) => {
+  const runDir = join(s.reportDir, j.runId);
+  const ticket = readTicket(join(runDir, TICKET_FILE));
+  expect(ticket.ok && ticket.ticket, context).toMatchObject({ restored: true, restoredBy: 'drill', lockHeld: false });
+  const manifest = readManifest(runDir);
+  expect(manifest.ok && manifest.manifest.files.map((f) => f.path), context).not.toContain(TICKET_FILE);
+  expect(verifyBundle(runDir), context).toMatchObject({ ok: true });
+  expect(existsSync(holdMarker(runDir, phase)), 'no hold marker').toBe(false);
+  let out = '';
+  expect(await recoverCommand(['--report-dir', s.reportDir], (text) => (out += text)), out).toBe(0);
+  expect(out, context).toMatch(/^firedrill recover: nothing to recover in /);
+};
+
 describe('an interrupt in each phase', () => {
   for (const phase of BEFORE_RESTORE) {
     it(`at the start of ${phase}: ${phase} is interrupted, nothing after it runs, restore puts everything back`, async () => {
@@ -74,6 +100,7 @@ describe('an interrupt in each phase', () => {
       expect(j.restore.actions.some((a) => a.startsWith('released the drill lock on ')), context).toBe(phase !== 'preflight');
       await expectSteadyOnBaseline(s, context);
       if (registered) await expectInactive(s, [registered]);
+      await expectRestoredByItself(j, phase, context);
     }, 4 * MINUTE);
   }
 
@@ -99,5 +126,6 @@ describe('an interrupt in each phase', () => {
     expect(j.restore.state).toBe(`steady on the baseline ${s.baselineArn}`);
     await expectSteadyOnBaseline(s, context);
     await expectInactive(s, [j.injected!.taskDefinitionArn]);
+    await expectRestoredByItself(j, 'restore', context);
   }, 4 * MINUTE);
 });
