@@ -20,6 +20,9 @@ export type { SandboxConfig } from './config.ts';
 export type { FaultConfig, FaultKind, OperationFaults } from './api/faults.ts';
 export { FAULTS_PATH } from './api/server.ts';
 export { ConfigError } from '../lib/yaml-config.ts';
+export { readEventLog, type ReadEventLogOptions } from './event-log.ts';
+export { ofKind } from './control/events.ts';
+export type * from './control/events.ts';
 
 export interface SandboxOptions {
   /** ECS API port; 0 picks a free one. Defaults to the config's port (4599). */
@@ -45,7 +48,7 @@ export interface Sandbox {
   region: string;
   accountId: string;
   loadBalancers: LoadBalancerInfo[];
-  /** JSONL ground truth of everything the sandbox did. */
+  /** JSONL ground truth of everything the sandbox did: read it with readEventLog. */
   eventLogPath: string;
   /** One log file per task, named after the task id. */
   taskLogDir: string;
@@ -96,7 +99,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       controller.tick();
     } catch (error) {
       // One bad tick must not take the environment down; the next tick retries.
-      events.emit('controller.error', { message: error instanceof Error ? error.message : String(error) });
+      events.emit({ kind: 'controller.error', message: error instanceof Error ? error.message : String(error) });
     }
   };
   let soon: NodeJS.Immediate | undefined;
@@ -117,7 +120,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
     throw error;
   }
-  events.emit('sandbox.started', { endpoint: api.url, listeners: balancer.listeners(), ...(config.faults ? { faults: faults.get() } : {}) });
+  events.emit({ kind: 'sandbox.started', endpoint: api.url, listeners: balancer.listeners(), ...(config.faults ? { faults: faults.get() } : {}) });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -126,7 +129,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       if (soon) clearImmediate(soon);
       await api.close();
       await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
-      events.emit('sandbox.stopped', {});
+      events.emit({ kind: 'sandbox.stopped' });
     })());
 
   return {
@@ -143,11 +146,11 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       get: () => faults.get(),
       set: (c) => {
         faults.set(c);
-        events.emit('faults.set', { faults: faults.get() });
+        events.emit({ kind: 'faults.set', faults: faults.get() });
       },
       clear: () => {
         faults.clear();
-        events.emit('faults.cleared', {});
+        events.emit({ kind: 'faults.cleared' });
       },
     },
     stop,
