@@ -292,19 +292,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // Except `applied`: the operation runs, and only its reply is lost.
       const fault: FaultDecision = faults.decide(operation);
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
-      if (fault.kind || fault.latencyMs > 0) {
-        const rendered: RenderedFault | undefined = fault.kind ? (protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS)[fault.kind] : undefined;
-        emit({
-          kind: 'api.fault',
-          service: service(),
-          operation,
-          // `fault`, not `kind`: the event log's own `kind` field is the event's type.
-          fault: fault.kind ?? 'latency',
-          ...(rendered ? { status: rendered.status, errorCode: rendered.code } : {}),
-          ...(fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {}),
-          ...caller,
-        });
-        if (rendered && fault.kind !== 'applied') throw new FaultError(rendered, fault.kind!);
+      // `fault`, not `kind`: the event log's own `kind` field is the event's type.
+      if (fault.kind) {
+        const rendered: RenderedFault = (protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS)[fault.kind];
+        const latency = fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {};
+        emit({ kind: 'api.fault', service: service(), operation, fault: fault.kind, status: rendered.status, errorCode: rendered.code, ...latency, ...caller });
+        if (fault.kind !== 'applied') throw new FaultError(rendered, fault.kind);
+      } else if (fault.latencyMs > 0) {
+        emit({ kind: 'api.fault', service: service(), operation, fault: 'latency', latencyMs: fault.latencyMs, ...caller });
       }
       const lostReply = fault.kind === 'applied' ? new FaultError((protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS).applied, 'applied') : undefined;
 

@@ -84,17 +84,29 @@ export interface ApiCallEvent extends Partial<ApiCaller> {
   // The caller's fields are absent only for a request Node's HTTP parser refused (`(unparseable)`).
 }
 
-/** A fault the injector applied to a call: an answer (throttle, error, ...) or only latency. */
-export interface ApiFaultEvent extends ApiCaller {
+/** A fault that answered a call (throttle, error, ...), with whatever latency was added too. */
+export interface ApiFaultAnswerEvent extends ApiCaller {
   kind: 'api.fault';
   service: 'ecs' | 'sts';
   operation: string;
-  fault: ApiFaultKind | 'latency';
-  /** The HTTP status and error code of the fault's answer; absent for latency alone. */
-  status?: number;
-  errorCode?: string;
+  fault: ApiFaultKind;
+  /** The HTTP status and error code of the fault's answer. */
+  status: number;
+  errorCode: string;
   latencyMs?: number;
 }
+
+/** Latency alone: the call was slowed down, then ran. */
+export interface ApiLatencyEvent extends ApiCaller {
+  kind: 'api.fault';
+  service: 'ecs' | 'sts';
+  operation: string;
+  fault: 'latency';
+  latencyMs: number;
+}
+
+/** A fault the injector applied to a call: an answer, or only latency (narrow on `fault`). */
+export type ApiFaultEvent = ApiFaultAnswerEvent | ApiLatencyEvent;
 
 /** The sandbox's own code threw while handling a request: always a bug. */
 export interface ApiExceptionEvent {
