@@ -103,6 +103,9 @@ export interface ApiLatencyEvent extends ApiCaller {
   operation: string;
   fault: 'latency';
   latencyMs: number;
+  // Named, never set, so both kinds of fault read the same: `status` is undefined for latency alone.
+  status?: never;
+  errorCode?: never;
 }
 
 /** A fault the injector applied to a call: an answer, or only latency (narrow on `fault`). */

@@ -33,7 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startApiServer } from '../../sandbox/api/server.ts';
 import type { ApiServer } from '../../sandbox/api/server.ts';
-import { ofKind, type SandboxEventBody } from '../../sandbox/control/events.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { SandboxState } from '../../sandbox/control/state.ts';
 import type { Task } from '../../sandbox/control/model.ts';
 import { SequentialIds } from '../support/ids.ts';

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetGroupConfig } from '../../sandbox/config-types.ts';
-import { ofKind, type SandboxEventBody } from '../../sandbox/control/events.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { defaultTiming } from '../../sandbox/control/timing.ts';
 import { parseMatcher } from '../../sandbox/data/health-check.ts';
 import { LoadBalancer } from '../../sandbox/data/load-balancer.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageConfig } from '../../sandbox/config-types.ts';
-import { ofKind, type SandboxEventBody } from '../../sandbox/control/events.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { stoppedReason } from '../../sandbox/control/messages.ts';
 import type { ContainerDefinition } from '../../sandbox/control/model.ts';
 import type { TaskRuntimeStatus } from '../../sandbox/control/ports.ts';
