@@ -5,13 +5,13 @@
 // client polling DescribeServices every 100 ms saw. A run that ends another way (the breaker
 // failing the healthy release on an overloaded machine, a deadline) is reported, not timed.
 
+import { statSync } from 'node:fs';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { demoTaskDefinition, deployDemoService } from '../harness/ecs/demo-service.ts';
 import { Driver } from '../harness/ecs/driver.ts';
 import { WaitTimeoutError, summarizeService } from '../harness/ecs/waits.ts';
-import { DEMO_TARGET_GROUP, startSandbox } from '../sandbox/index.ts';
-import { EventLogReader, type SandboxEvent } from './event-log.ts';
+import { DEMO_TARGET_GROUP, ofKind, readEventLog, startSandbox, type SandboxEvent } from '../sandbox/index.ts';
 import { DeadlineError, onCleanup, pollUntil, tempDir } from './lifecycle.ts';
 import { commandLine, descendantsOf, environValue } from './procfs.ts';
 import { load1, ms, print, progress, stats, table } from './report.ts';
@@ -51,29 +51,29 @@ type Outcome = Timed | Untimed;
 /** Why the sandbox stopped a deployment's tasks, from the event log, most frequent first. */
 const stopReasons = (events: SandboxEvent[], deploymentId: string): string => {
   const counts = new Map<string, number>();
-  for (const e of events) {
-    if (e.kind !== 'task.stopping' || e.deploymentId !== deploymentId) continue;
-    const reason = String(e.stoppedReason ?? e.stopCode ?? 'unknown');
-    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  for (const e of ofKind(events, 'task.stopping')) {
+    if (e.deploymentId !== deploymentId) continue;
+    counts.set(e.stoppedReason, (counts.get(e.stoppedReason) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n}× ${reason}`).join('; ') || 'no task stopped';
 };
 
 /** The ground truth of one run, once the sandbox has logged the end of it. */
 const groundTruth = (events: SandboxEvent[], scenario: Scenario, newId: string, baselineId: string): Truth | undefined => {
-  const update = events.find((e) => e.kind === 'api.call' && e.operation === 'UpdateService' && e.status === 200);
+  const update = ofKind(events, 'api.call').find((e) => e.operation === 'UpdateService' && e.status === 200);
   if (!update) return undefined;
   const after = events.filter((e) => e.epochMs >= update.epochMs);
-  const launched = after.filter((e) => e.kind === 'task.launched' && e.deploymentId === newId).length;
-  const trip = after.find((e) => e.kind === 'deployment.state' && e.deploymentId === newId && e.rolloutState === 'FAILED');
+  const launched = ofKind(after, 'task.launched').filter((e) => e.deploymentId === newId).length;
+  const states = ofKind(after, 'deployment.state');
+  const trip = states.find((e) => e.deploymentId === newId && e.rolloutState === 'FAILED');
   if (scenario === 'update') {
     if (trip) return { ok: false, why: `the circuit breaker failed the v1.1.0 deployment ${seconds(trip.epochMs - update.epochMs, 2)} in (${stopReasons(after, newId)})` };
-    const done = after.find((e) => e.kind === 'deployment.state' && e.deploymentId === newId && e.rolloutState === 'COMPLETED');
+    const done = states.find((e) => e.deploymentId === newId && e.rolloutState === 'COMPLETED');
     return done && { ok: true, logMs: done.epochMs - update.epochMs, launched };
   }
-  const rollback = after.find((e) => e.kind === 'deployment.rollback' && e.from === newId && e.to === baselineId);
+  const rollback = ofKind(after, 'deployment.rollback').find((e) => e.from === newId && e.to === baselineId);
   if (!trip || !rollback) return undefined;
-  const done = after.find((e) => e.kind === 'deployment.state' && e.deploymentId === baselineId && e.rolloutState === 'COMPLETED' && e.epochMs >= rollback.epochMs);
+  const done = states.find((e) => e.deploymentId === baselineId && e.rolloutState === 'COMPLETED' && e.epochMs >= rollback.epochMs);
   return done && { ok: true, logMs: done.epochMs - update.epochMs, tripMs: trip.epochMs - update.epochMs, launched };
 };
 
@@ -107,8 +107,8 @@ const oneRun = async (scenario: Scenario, index: number): Promise<RunResult> => 
     const taskDefinition = registered.taskDefinition?.taskDefinitionArn;
     if (!taskDefinition) throw new Error('RegisterTaskDefinition returned no ARN');
 
-    const log = new EventLogReader(sandbox.eventLogPath);
-    const offset = log.size();
+    // Only what the sandbox logs from here on: the events of the baseline's deployment are behind this offset.
+    const offset = statSync(sandbox.eventLogPath).size;
     const sentAt = Date.now();
     const updated = await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: serviceName, taskDefinition }));
     const newId = updated.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
@@ -128,7 +128,7 @@ const oneRun = async (scenario: Scenario, index: number): Promise<RunResult> => 
           lastSeen = summarizeService(s);
           if (completedAs(s, endId)) clientMs = Date.now() - sentAt;
         }
-        truth ??= groundTruth(log.readFrom(offset), scenario, newId, baselineId);
+        truth ??= groundTruth(readEventLog(sandbox.eventLogPath, { fromByte: offset }), scenario, newId, baselineId);
         return truth?.ok === false || (clientMs !== undefined && truth) ? true : undefined;
       },
       { timeoutMs: RUN_DEADLINE_MS, intervalMs: POLL_MS, describe: () => `${lastSeen}; event log ${truth ? 'done' : 'not done'}` },
@@ -164,11 +164,11 @@ const oneRun = async (scenario: Scenario, index: number): Promise<RunResult> => 
 const killLeftovers = (eventLog: string): string[] => {
   let events: SandboxEvent[];
   try {
-    events = new EventLogReader(eventLog).all();
+    events = readEventLog(eventLog);
   } catch {
     return []; // Removed already by a Ctrl-C cleanup.
   }
-  const logged = new Set(events.filter((e) => e.kind === 'container.started' && typeof e.pid === 'number').map((e) => e.pid as number));
+  const logged = new Set(ofKind(events, 'container.started').flatMap((e) => (e.pid === undefined ? [] : [e.pid])));
   const mine = descendantsOf(process.pid).filter((p) => p.state !== 'Z');
   const tasks = mine.filter((p) => logged.has(p.pid) && p.ppid === process.pid);
   const left = [...tasks, ...tasks.flatMap((t) => descendantsOf(t.pid))];

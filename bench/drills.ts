@@ -23,7 +23,7 @@ import type { Journal } from '../harness/journal/journal.ts';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { deployDemoService } from '../harness/ecs/demo-service.ts';
 import { findChromium } from '../harness/smoke/browser.ts';
-import { EventLogReader, type SandboxEvent } from './event-log.ts';
+import { ofKind, readEventLog, type SandboxEvent } from '../sandbox/index.ts';
 import { onCleanup, tempDir, throwIfInterrupted } from './lifecycle.ts';
 import { commandLine, descendantsOf, procStat, vmRssKib } from './procfs.ts';
 import { kibToMib, load1, ms, print, progress, stats, table } from './report.ts';
@@ -288,15 +288,14 @@ const groundTruth = (j: Journal, events: SandboxEvent[]): Truth | { why: string 
   // The team's deploy command is a process of its own: the sandbox's first launch of the bad task
   // definition is where its rollout is known to have begun.
   const inject = byCommand
-    ? events.find((e) => e.kind === 'task.launched' && e.taskDefinitionArn === bad && e.epochMs >= from)
-    : events.find((e) => e.kind === 'api.call' && e.operation === 'UpdateService' && e.status === 200 && e.epochMs >= from);
+    ? ofKind(events, 'task.launched').find((e) => e.taskDefinitionArn === bad && e.epochMs >= from)
+    : ofKind(events, 'api.call').find((e) => e.operation === 'UpdateService' && e.status === 200 && e.epochMs >= from);
   if (!inject) return { why: `no ${byCommand ? 'task.launched of the bad task definition' : 'api.call UpdateService'} in the event log after injectAt` };
   const injectBy = byCommand ? 'first task.launched of the bad task definition' : 'api.call UpdateService';
   // Recovery by the rollback path, not by restore: restore always puts the baseline back.
   const restoreAt = j.phases.find((p) => p.phase === 'restore')?.startedAt ?? j.endedAt ?? Number.POSITIVE_INFINITY;
-  const done = events.find(
+  const done = ofKind(events, 'deployment.state').find(
     (e) =>
-      e.kind === 'deployment.state' &&
       e.rolloutState === 'COMPLETED' &&
       e.service === j.environment.service &&
       e.taskDefinition === baseline &&
@@ -391,7 +390,7 @@ export const drillsBench = async (): Promise<DrillsSummary> => {
         keep = true;
         throw new Error(`firedrill run (exit ${exit.code ?? exit.signal}) wrote no journal; its output is in ${logFile}`);
       }
-      const events = new EventLogReader(sandbox.eventLogPath).all();
+      const events = readEventLog(sandbox.eventLogPath);
       const samples = sampler.samples;
 
       const figures: DrillFigures[] = journals.map((j) => {

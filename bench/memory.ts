@@ -17,7 +17,7 @@ import { DEMO_CONTAINER, DEMO_CONTAINER_PORT, demoTaskDefinition } from '../harn
 import { Driver } from '../harness/ecs/driver.ts';
 import { isSteady } from '../harness/ecs/steady.ts';
 import { summarizeService } from '../harness/ecs/waits.ts';
-import { EventLogReader } from './event-log.ts';
+import { ofKind, readEventLog } from '../sandbox/index.ts';
 import { DeadlineError, pollUntil, tempDir } from './lifecycle.ts';
 import { kibToMib, print, progress, stats, table } from './report.ts';
 import { seconds } from '../lib/format.ts';
@@ -105,10 +105,9 @@ export const memoryBench = async (): Promise<MemorySummary> => {
     // Which descendants are task containers: the pids the sandbox logged when it started them.
     const running = new Set(tasks.map((t) => t.taskArn));
     const taskPids = new Set(
-      new EventLogReader(sandbox.eventLogPath)
-        .all()
-        .filter((e) => e.kind === 'container.started' && running.has(e.taskArn as string))
-        .map((e) => e.pid as number),
+      ofKind(readEventLog(sandbox.eventLogPath), 'container.started')
+        .filter((e) => running.has(e.taskArn))
+        .flatMap((e) => (e.pid === undefined ? [] : [e.pid])),
     );
 
     progress(`steady after ${seconds(steadyMs, 2)}; sampling VmRSS ${SAMPLES} times, ${SAMPLE_INTERVAL_MS} ms apart`);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EventLogReader } from './event-log.ts';
+import { ofKind, readEventLog } from '../sandbox/index.ts';
 import { onCleanup, pollUntil } from './lifecycle.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,9 +114,7 @@ export const startSandboxProcess = async (workDir: string, options: SandboxProce
       if (new URL(url).hostname !== '127.0.0.1') throw new Error(`the sandbox printed ${url}, which is not on 127.0.0.1`);
     }
     // The CLI prints the listener's URL, not its target group ARN; the ground truth has both.
-    const listeners = new EventLogReader(started.eventLogPath).all().find((e) => e.kind === 'sandbox.started')?.listeners as
-      | Array<{ name: string; targetGroupArn: string }>
-      | undefined;
+    const listeners = ofKind(readEventLog(started.eventLogPath), 'sandbox.started')[0]?.listeners;
     const targetGroupArn = listeners?.find((l) => l.name === 'demo-web')?.targetGroupArn;
     if (!targetGroupArn) throw new Error(`no demo-web target group in the sandbox.started event of ${started.eventLogPath}`);
     return { pid, ...started, targetGroupArn, stop };

@@ -22,6 +22,9 @@ export type { FaultConfig, FaultKind, OperationFaults } from './api/faults.ts';
 export { FAULTS_PATH } from './api/server.ts';
 export { ConfigError } from '../lib/yaml-config.ts';
 export { PortInUseError, type PortPurpose } from './shared/port-in-use.ts';
+export { readEventLog, type ReadEventLogOptions } from './event-log.ts';
+export { ofKind } from './control/events.ts';
+export type * from './control/events.ts';
 
 export interface SandboxOptions {
   /** ECS API port; 0 picks a free one. Defaults to the config's port (4599). */
@@ -47,7 +50,7 @@ export interface Sandbox {
   region: string;
   accountId: string;
   loadBalancers: LoadBalancerInfo[];
-  /** JSONL ground truth of everything the sandbox did. */
+  /** JSONL ground truth of everything the sandbox did: read it with readEventLog. */
   eventLogPath: string;
   /** One log file per task, named after the task id. */
   taskLogDir: string;
@@ -98,7 +101,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       controller.tick();
     } catch (error) {
       // One bad tick must not take the environment down; the next tick retries.
-      events.emit('controller.error', { message: error instanceof Error ? error.message : String(error) });
+      events.emit({ kind: 'controller.error', message: error instanceof Error ? error.message : String(error) });
     }
   };
   let soon: NodeJS.Immediate | undefined;
@@ -119,7 +122,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
     throw error;
   }
-  events.emit('sandbox.started', { endpoint: api.url, listeners: balancer.listeners(), ...(config.faults ? { faults: faults.get() } : {}) });
+  events.emit({ kind: 'sandbox.started', endpoint: api.url, listeners: balancer.listeners(), ...(config.faults ? { faults: faults.get() } : {}) });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -128,7 +131,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       if (soon) clearImmediate(soon);
       await api.close();
       await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);
-      events.emit('sandbox.stopped', {});
+      events.emit({ kind: 'sandbox.stopped' });
     })());
 
   return {
@@ -145,11 +148,11 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       get: () => faults.get(),
       set: (c) => {
         faults.set(c);
-        events.emit('faults.set', { faults: faults.get() });
+        events.emit({ kind: 'faults.set', faults: faults.get() });
       },
       clear: () => {
         faults.clear();
-        events.emit('faults.cleared', {});
+        events.emit({ kind: 'faults.cleared' });
       },
     },
     stop,

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 
 import { EcsError } from '../control/errors.ts';
 import { portInUse } from '../shared/port-in-use.ts';
+import type { ApiCaller, ApiFaultKind, SandboxEventBody } from '../control/events.ts';
 import type { EventSink } from '../control/ports.ts';
 import type { SandboxState } from '../control/state.ts';
 import { ECS_FAULTS, FaultInjector, STS_FAULTS, faultConfigSchema, type FaultDecision, type RenderedFault } from './faults.ts';
@@ -74,7 +75,7 @@ const failure = (status: number, code: string, message: string): RequestError =>
 class FaultError extends Error {
   constructor(
     readonly failure: Failure,
-    readonly kind: string,
+    readonly kind: ApiFaultKind,
   ) {
     super(failure.message);
   }
@@ -158,16 +159,8 @@ const printable = (text: string, max = 200): string => {
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 };
 
-export interface CallerInfo {
-  /** The user-agent's leading product token: `aws-sdk-js/3.1163.0`, `aws-cli/2.17.0`, `curl/8.5.0`. */
-  client: string;
-  /** The call carries firedrill's `firedrill/<version>` user-agent token: the harness made it. */
-  firedrill: boolean;
-  /** The SDK's `amz-sdk-invocation-id`: the same for every attempt of one call, so retries can be told apart from calls. */
-  invocationId?: string;
-  /** The attempt number from `amz-sdk-request: attempt=N; max=M`. */
-  attempt?: number;
-}
+/** Who made a call, as every api.call and api.fault event names it. */
+export type CallerInfo = ApiCaller;
 
 const FIREDRILL_TOKEN = /(^|\s)firedrill\/\S/;
 
@@ -227,9 +220,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const faults = options.faults ?? new FaultInjector();
   const identity = callerIdentity(options.accountId ?? '000000000000');
 
-  const emit = (kind: string, data: Record<string, unknown>): void => {
+  const emit = (event: SandboxEventBody): void => {
     try {
-      events.emit(kind, data);
+      events.emit(event);
     } catch {
       // An event sink that fails must not take the API down with it.
     }
@@ -240,7 +233,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (req.method === 'GET') return send(res, 200, faults.get(), {}, 'application/json');
     if (req.method === 'DELETE') {
       faults.clear();
-      emit('faults.cleared', {});
+      emit({ kind: 'faults.cleared' });
       return send(res, 200, faults.get(), {}, 'application/json');
     }
     if (req.method === 'PUT') {
@@ -256,7 +249,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         throw failure(400, 'InvalidParameterException', `Invalid fault configuration: ${printable(issues, 1000)}`);
       }
       faults.set(parsed.data);
-      emit('faults.set', { faults: faults.get() });
+      emit({ kind: 'faults.set', faults: faults.get() });
       return send(res, 200, faults.get(), {}, 'application/json');
     }
     throw failure(405, 'UnknownOperationException', `${printable(req.method ?? '')} ${FAULTS_PATH} is not supported: use GET, PUT or DELETE.`);
@@ -300,18 +293,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // Except `applied`: the operation runs, and only its reply is lost.
       const fault: FaultDecision = faults.decide(operation);
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
-      if (fault.kind || fault.latencyMs > 0) {
-        const rendered: RenderedFault | undefined = fault.kind ? (protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS)[fault.kind] : undefined;
-        emit('api.fault', {
-          service: service(),
-          operation,
-          // `fault`, not `kind`: the event log's own `kind` field is the event's type.
-          fault: fault.kind ?? 'latency',
-          ...(rendered ? { status: rendered.status, errorCode: rendered.code } : {}),
-          ...(fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {}),
-          ...caller,
-        });
-        if (rendered && fault.kind !== 'applied') throw new FaultError(rendered, fault.kind!);
+      // `fault`, not `kind`: the event log's own `kind` field is the event's type.
+      if (fault.kind) {
+        const rendered: RenderedFault = (protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS)[fault.kind];
+        const latency = fault.latencyMs > 0 ? { latencyMs: fault.latencyMs } : {};
+        emit({ kind: 'api.fault', service: service(), operation, fault: fault.kind, status: rendered.status, errorCode: rendered.code, ...latency, ...caller });
+        if (fault.kind !== 'applied') throw new FaultError(rendered, fault.kind);
+      } else if (fault.latencyMs > 0) {
+        emit({ kind: 'api.fault', service: service(), operation, fault: 'latency', latencyMs: fault.latencyMs, ...caller });
       }
       const lostReply = fault.kind === 'applied' ? new FaultError((protocol === 'ecs' ? ECS_FAULTS : STS_FAULTS).applied, 'applied') : undefined;
 
@@ -330,12 +319,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         send(res, 200, output ?? {});
       }
-      emit('api.call', { service: service(), operation, status: 200, ...caller });
+      emit({ kind: 'api.call', service: service(), operation, status: 200, ...caller });
       if (op?.mutating && onMutation) {
         try {
           onMutation();
         } catch (err) {
-          emit('api.exception', { operation, where: 'onMutation', message: String((err as Error)?.message ?? err) });
+          emit({ kind: 'api.exception', operation, where: 'onMutation', message: String((err as Error)?.message ?? err) });
         }
       }
     } catch (err) {
@@ -346,12 +335,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         message: `The firedrill sandbox failed while handling ${operation}: ${String((err as Error)?.message ?? err)}`,
       };
       if (!known) {
-        emit('api.exception', { operation, message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
+        emit({ kind: 'api.exception', operation, message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
       }
       if (protocol === 'sts-query') sendQueryError(res, f);
       else sendError(res, f, protocol === 'sts-json' ? STS_JSON_CONTENT_TYPE : CONTENT_TYPE);
       if (operation === '(admin)') return;
-      emit('api.call', {
+      emit({
+        kind: 'api.call',
         service: service(),
         operation,
         status: f.status,
@@ -365,7 +355,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // handle() catches everything it can; this is the last line of defence.
-      emit('api.exception', { operation: '(unknown)', message: String((err as Error)?.message ?? err) });
+      emit({ kind: 'api.exception', operation: '(unknown)', message: String((err as Error)?.message ?? err) });
       if (!res.headersSent) sendError(res, { status: 500, code: 'ServerException', message: 'Internal error.' });
     });
   });
@@ -382,7 +372,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nconnection: close\r\ncontent-type: ${CONTENT_TYPE}\r\n` +
         `x-amzn-errortype: ${code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
-    emit('api.call', { service: 'ecs', operation: '(unparseable)', status: tooLarge ? 431 : 400, errorCode: code });
+    emit({ kind: 'api.call', service: 'ecs', operation: '(unparseable)', status: tooLarge ? 431 : 400, errorCode: code });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -393,7 +383,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       resolve();
     });
   });
-  server.on('error', (err) => emit('api.exception', { operation: '(server)', message: err.message }));
+  server.on('error', (err) => emit({ kind: 'api.exception', operation: '(server)', message: err.message }));
 
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;

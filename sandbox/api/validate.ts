@@ -17,16 +17,25 @@ import type { CreateServiceInput, ListTasksFilter, TaskDefinitionInput, UpdateSe
 
 export type Json = Record<string, unknown>;
 
-const fail = (code: EcsErrorCode, message: string): never => {
+// Declared as functions returning never, so TypeScript narrows after a call: past
+// `if (!list) invalid(...)`, list is defined. (A const arrow typed `: never` does not narrow.)
+
+/** Throws the AWS-shaped error ECS answers bad input with: HTTP 400, `__type` = code. */
+function fail(code: EcsErrorCode, message: string): never {
   throw new EcsError(code, message);
-};
-const invalid = (message: string): never => fail('InvalidParameterException', message);
+}
+
+/** Throws InvalidParameterException, ECS's answer to most bad input. */
+function invalid(message: string): never {
+  return fail('InvalidParameterException', message);
+}
 
 const describeType = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' && !Number.isInteger(value) ? 'number' : typeof value;
 
-const wrongType = (path: string, expected: string, value: unknown): never =>
-  invalid(`Invalid type for parameter ${path}: expected ${expected}, got ${describeType(value)}.`);
+function wrongType(path: string, expected: string, value: unknown): never {
+  return invalid(`Invalid type for parameter ${path}: expected ${expected}, got ${describeType(value)}.`);
+}
 
 /** Reads typed fields out of one JSON object, naming each field by its full path in errors. */
 export class Fields {
@@ -343,13 +352,13 @@ export const registerTaskDefinition = (input: Json): TaskDefinitionInput => {
   f.string('executionRoleArn');
   f.string('taskRoleArn');
   const names = new Set<string>();
-  for (const c of containers ?? []) {
+  for (const c of containers) {
     containerDefinition(c, memory !== undefined);
     const name = c.obj['name'] as string;
     if (names.has(name)) fail('ClientException', `Container names must be unique within a task definition: '${name}' is used twice.`);
     names.add(name);
   }
-  if (!(containers ?? []).some((c) => c.obj['essential'] !== false)) {
+  if (!containers.some((c) => c.obj['essential'] !== false)) {
     fail('ClientException', 'Task definition must have at least one essential container.');
   }
   const tagList = tags(f);
@@ -362,7 +371,7 @@ export const registerTaskDefinition = (input: Json): TaskDefinitionInput => {
   return {
     ...rest,
     family,
-    containerDefinitions: (containers ?? []).map((c) => ({ ...c.obj }) as ContainerDefinition),
+    containerDefinitions: containers.map((c) => ({ ...c.obj }) as ContainerDefinition),
     ...(cpu !== undefined ? { cpu } : {}),
     ...(memory !== undefined ? { memory } : {}),
     ...(tagList ? { tags: tagList } : {}),
@@ -510,7 +519,7 @@ export const createService = (input: Json): { cluster?: string; service: CreateS
   const taskDefinition = f.requiredString('taskDefinition', 'Task Definition can not be blank.');
   const desiredCount = f.integer('desiredCount', DESIRED_COUNT_RANGE);
   if (desiredCount === undefined) invalid('desiredCount should not be null or empty for a REPLICA service.');
-  const service: CreateServiceInput = { serviceName, taskDefinition, desiredCount: desiredCount as number };
+  const service: CreateServiceInput = { serviceName, taskDefinition, desiredCount };
   const launchType = f.enumOf('launchType', LAUNCH_TYPES);
   if (launchType) service.launchType = launchType;
   const dc = deploymentConfiguration(f);
@@ -552,9 +561,9 @@ export const describeServices = (input: Json): { cluster?: string; services: str
   const f = Fields.of(input);
   const services = f.stringArray('services');
   if (!services || services.length === 0) invalid('Services cannot be empty.');
-  if ((services ?? []).length > 10) invalid(`services can have at most 10 elements, got ${(services ?? []).length}.`);
-  for (const [i, s] of (services ?? []).entries()) if (s.trim() === '') invalid(`services[${i}] should not be null or empty.`);
-  return { cluster: clusterRef(f), services: services ?? [], includeTags: includeList(f, ['TAGS']).has('TAGS') };
+  if (services.length > 10) invalid(`services can have at most 10 elements, got ${services.length}.`);
+  for (const [i, s] of services.entries()) if (s.trim() === '') invalid(`services[${i}] should not be null or empty.`);
+  return { cluster: clusterRef(f), services, includeTags: includeList(f, ['TAGS']).has('TAGS') };
 };
 
 export const listServices = (input: Json): PageInput & { cluster?: string; launchType?: string } => {
@@ -593,9 +602,9 @@ export const describeTasks = (input: Json): { cluster?: string; tasks: string[];
   const f = Fields.of(input);
   const tasks = f.stringArray('tasks');
   if (!tasks || tasks.length === 0) invalid('Tasks cannot be empty.');
-  if ((tasks ?? []).length > 100) invalid(`tasks can have at most 100 elements, got ${(tasks ?? []).length}.`);
-  for (const [i, t] of (tasks ?? []).entries()) if (t.trim() === '') invalid(`tasks[${i}] should not be null or empty.`);
-  return { cluster: clusterRef(f), tasks: tasks ?? [], includeTags: includeList(f, ['TAGS']).has('TAGS') };
+  if (tasks.length > 100) invalid(`tasks can have at most 100 elements, got ${tasks.length}.`);
+  for (const [i, t] of tasks.entries()) if (t.trim() === '') invalid(`tasks[${i}] should not be null or empty.`);
+  return { cluster: clusterRef(f), tasks, includeTags: includeList(f, ['TAGS']).has('TAGS') };
 };
 
 export const stopTask = (input: Json): { cluster?: string; task: string; reason: string } => {
@@ -613,7 +622,7 @@ export const tagResource = (input: Json): { resourceArn: string; tags: Tag[] } =
   const resourceArn = f.requiredString('resourceArn', 'resourceArn should not be null or empty.');
   const list = tags(f);
   if (!list) invalid('tags should not be null or empty.');
-  return { resourceArn, tags: list ?? [] };
+  return { resourceArn, tags: list };
 };
 
 export const untagResource = (input: Json): { resourceArn: string; tagKeys: string[] } => {
@@ -621,7 +630,7 @@ export const untagResource = (input: Json): { resourceArn: string; tagKeys: stri
   const resourceArn = f.requiredString('resourceArn', 'resourceArn should not be null or empty.');
   const tagKeys = f.stringArray('tagKeys');
   if (!tagKeys) invalid('tagKeys should not be null or empty.');
-  return { resourceArn, tagKeys: tagKeys ?? [] };
+  return { resourceArn, tagKeys };
 };
 
 export const listTagsForResource = (input: Json): { resourceArn: string } => {

@@ -99,7 +99,7 @@ export class Controller {
     }
     if (task.healthyAt === undefined && this.isHealthy(task, service)) {
       task.healthyAt = this.deps.clock.now();
-      this.deps.events.emit('task.healthy', { taskArn: task.taskArn, deploymentId: task.deploymentId });
+      this.deps.events.emit({ kind: 'task.healthy', taskArn: task.taskArn, deploymentId: task.deploymentId });
       const deployment = service?.deployments.find((d) => d.id === task.deploymentId);
       if (deployment && service?.deploymentConfiguration.deploymentCircuitBreaker.resetOnHealthyTask !== false) {
         resetFailures(deployment, this.deps.clock.now());
@@ -161,7 +161,8 @@ export class Controller {
           task.stoppedAt = now;
           for (const c of task.containers) c.lastStatus = 'STOPPED';
           this.setStatus(task, 'STOPPED');
-          this.deps.events.emit('task.stopped', {
+          this.deps.events.emit({
+            kind: 'task.stopped',
             taskArn: task.taskArn,
             serviceName: task.serviceName,
             deploymentId: task.deploymentId,
@@ -191,13 +192,13 @@ export class Controller {
   private stopTask(task: Task, stopCode: NonNullable<Task['stopCode']>, reason: string, failure: boolean): void {
     const { state, events, clock } = this.deps;
     state.requestStop(task, stopCode, reason, failure);
-    events.emit('task.stopping', { taskArn: task.taskArn, deploymentId: task.deploymentId, stopCode, stoppedReason: reason, failure });
+    events.emit({ kind: 'task.stopping', taskArn: task.taskArn, deploymentId: task.deploymentId, stopCode, stoppedReason: reason, failure });
     if (!failure) return;
     const service = this.serviceOf(task);
     const deployment = service?.deployments.find((d) => d.id === task.deploymentId);
-    if (deployment && deployment.status === 'PRIMARY' && deployment.rolloutState === 'IN_PROGRESS') {
+    if (service && deployment && deployment.status === 'PRIMARY' && deployment.rolloutState === 'IN_PROGRESS') {
       countFailure(deployment, clock.now());
-      events.emit('deployment.failed_task', { service: service?.serviceName, deploymentId: deployment.id, failedTasks: deployment.failedTasks });
+      events.emit({ kind: 'deployment.failed_task', service: service.serviceName, deploymentId: deployment.id, failedTasks: deployment.failedTasks });
     }
     this.advanceStop(task, this.deps.runtime.status(task.taskArn));
   }
@@ -226,7 +227,7 @@ export class Controller {
     if (health !== task.healthStatus) {
       task.healthStatus = health;
       changed = true;
-      this.deps.events.emit('task.health', { taskArn: task.taskArn, health });
+      this.deps.events.emit({ kind: 'task.health', taskArn: task.taskArn, health });
     }
     if (changed) task.version += 1;
   }
@@ -273,7 +274,7 @@ export class Controller {
       if (live.length === 0) {
         service.status = 'INACTIVE';
         service.deployments = [];
-        events.emit('service.inactive', { service: service.serviceName });
+        events.emit({ kind: 'service.inactive', service: service.serviceName });
       }
       return;
     }
@@ -285,12 +286,12 @@ export class Controller {
       const outcome = tripBreaker(service.deployments, breaker.rollback, now);
       if (outcome) {
         state.addServiceEvent(service, serviceEvent.deploymentFailed(service.serviceName, outcome.failed));
-        events.emit('deployment.state', { service: service.serviceName, deploymentId: outcome.failed, rolloutState: 'FAILED', reason: 'circuit breaker' });
+        events.emit({ kind: 'deployment.state', service: service.serviceName, deploymentId: outcome.failed, rolloutState: 'FAILED', reason: 'circuit breaker' });
         if (outcome.kind === 'rolledBack') {
           state.addServiceEvent(service, serviceEvent.rollingBack(service.serviceName, outcome.target));
           const target = primaryOf(service.deployments);
           if (target) service.taskDefinition = target.taskDefinition;
-          events.emit('deployment.rollback', { service: service.serviceName, from: outcome.failed, to: outcome.target, taskDefinition: target?.taskDefinition });
+          events.emit({ kind: 'deployment.rollback', service: service.serviceName, from: outcome.failed, to: outcome.target, taskDefinition: target?.taskDefinition });
         }
       }
     }
@@ -330,7 +331,7 @@ export class Controller {
       service.deployments = completeDeployment(service.deployments, now);
       state.addServiceEvent(service, serviceEvent.deploymentCompleted(service.serviceName, current.id));
       state.addServiceEvent(service, serviceEvent.steadyState(service.serviceName));
-      events.emit('deployment.state', { service: service.serviceName, deploymentId: current.id, rolloutState: 'COMPLETED', taskDefinition: current.taskDefinition });
+      events.emit({ kind: 'deployment.state', service: service.serviceName, deploymentId: current.id, rolloutState: 'COMPLETED', taskDefinition: current.taskDefinition });
     }
   }
 
@@ -342,7 +343,7 @@ export class Controller {
     for (let i = 0; i < count; i++) {
       const task = state.createTask(cluster, definition, { serviceName: service.serviceName, deploymentId, launchType: service.launchType });
       runtime.launch({ taskArn: task.taskArn, taskId: task.taskId, clusterName: cluster.clusterName, serviceName: service.serviceName, taskDefinition: definition });
-      events.emit('task.launched', { taskArn: task.taskArn, service: service.serviceName, deploymentId, taskDefinitionArn });
+      events.emit({ kind: 'task.launched', taskArn: task.taskArn, service: service.serviceName, deploymentId, taskDefinitionArn });
       started.push(task.taskId);
     }
     state.addServiceEvent(service, serviceEvent.startedTasks(service.serviceName, started));
@@ -355,7 +356,7 @@ export class Controller {
     const from = task.lastStatus;
     task.lastStatus = lastStatus;
     task.version += 1;
-    this.deps.events.emit('task.status', { taskArn: task.taskArn, from, to: lastStatus });
+    this.deps.events.emit({ kind: 'task.status', taskArn: task.taskArn, from, to: lastStatus });
   }
 
   private liveTasks(service: Service): Task[] {

@@ -1,15 +1,16 @@
 // What the controller needs from the outside world. The data plane (sandbox/data) implements
 // these with real processes and sockets; unit tests implement them with plain objects.
 
+import type { SandboxEventBody } from './events.ts';
 import type { HealthStatus, Millis, NetworkBinding, StopCode, TaskDefinition } from './model.ts';
 
 export interface Clock {
   now(): Millis;
 }
 
-/** Ground truth: every action the sandbox takes, appended to the JSONL event log. */
+/** Ground truth: every action the sandbox takes, appended to the JSONL event log (events.ts). */
 export interface EventSink {
-  emit(kind: string, data: Record<string, unknown>): void;
+  emit(event: SandboxEventBody): void;
 }
 
 export interface TaskLaunchSpec {

@@ -54,7 +54,7 @@ export const createProxyHandler =
         res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, responseHeaders(upRes.rawHeaders));
         upRes.on('error', (err) => {
           if (clientGone) return;
-          events.emit('proxy.error', { targetGroup: group.name, target: target.id, error: err.message });
+          events.emit({ kind: 'proxy.error', targetGroup: group.name, target: target.id, error: err.message });
           // The status line is gone already; a cut connection is how the client learns.
           res.destroy();
         });
@@ -69,7 +69,7 @@ export const createProxyHandler =
           send(false);
           return;
         }
-        events.emit('proxy.error', { targetGroup: group.name, target: target.id, error: err.message });
+        events.emit({ kind: 'proxy.error', targetGroup: group.name, target: target.id, error: err.message });
         if (res.headersSent) {
           res.destroy();
           return;

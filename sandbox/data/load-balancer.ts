@@ -124,7 +124,7 @@ export class LoadBalancer implements Balancer {
       server.listen(config.listenerPort, '127.0.0.1', () => resolve());
     });
     // Once listening, a server error (e.g. out of file descriptors on accept) is logged, not fatal.
-    server.on('error', (err) => events.emit('listener.error', { targetGroup: config.name, error: err.message }));
+    server.on('error', (err) => events.emit({ kind: 'listener.error', targetGroup: config.name, error: err.message }));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.entries.set(config.name, { config, group, server, url });
   }

@@ -129,7 +129,7 @@ export class ProcessRuntime implements TaskRuntime {
 
   private track(work: Promise<unknown>): void {
     const settled = work
-      .catch((err: unknown) => this.options.events.emit('runtime.error', { error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) => this.options.events.emit({ kind: 'runtime.error', error: err instanceof Error ? err.message : String(err) }))
       .finally(() => this.pending.delete(settled));
     this.pending.add(settled);
   }
@@ -164,11 +164,11 @@ export class ProcessRuntime implements TaskRuntime {
     if (!prepared.ok) {
       task.status.phase = 'failed';
       task.status.failure = { stopCode: 'TaskFailedToStart', reason: prepared.reason };
-      this.options.events.emit('task.pull_failed', { taskArn: task.spec.taskArn, reason: prepared.reason });
+      this.options.events.emit({ kind: 'task.pull_failed', taskArn: task.spec.taskArn, reason: prepared.reason });
       return;
     }
     const log = createWriteStream(join(this.options.logDir, `${task.spec.taskId}.log`), { flags: 'a' });
-    log.on('error', (err) => this.options.events.emit('task.log_failed', { taskArn: task.spec.taskArn, error: err.message }));
+    log.on('error', (err) => this.options.events.emit({ kind: 'task.log_failed', taskArn: task.spec.taskArn, error: err.message }));
     task.log = log;
     task.status.phase = 'starting';
     task.containers.forEach((c, i) => {
@@ -259,7 +259,8 @@ export class ProcessRuntime implements TaskRuntime {
 
     child.once('spawn', () => {
       c.state.state = 'running';
-      this.options.events.emit('container.started', {
+      this.options.events.emit({
+        kind: 'container.started',
         taskArn: task.spec.taskArn,
         container: c.def.name,
         pid: child.pid,
@@ -295,7 +296,7 @@ export class ProcessRuntime implements TaskRuntime {
       timing: this.options.timing,
       onChange: (health) => {
         c.state.health = health;
-        this.options.events.emit('container.health', { taskArn: task.spec.taskArn, container: c.def.name, health });
+        this.options.events.emit({ kind: 'container.health', taskArn: task.spec.taskArn, container: c.def.name, health });
       },
     });
     c.health.start();
@@ -331,7 +332,8 @@ export class ProcessRuntime implements TaskRuntime {
     c.state.state = 'exited';
     if (exitCode !== undefined) c.state.exitCode = exitCode;
     if (reason !== undefined) c.state.reason = reason;
-    this.options.events.emit('container.exited', {
+    this.options.events.emit({
+      kind: 'container.exited',
       taskArn: task.spec.taskArn,
       container: c.def.name,
       exitCode,

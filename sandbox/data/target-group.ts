@@ -97,7 +97,8 @@ export class TargetGroup {
       failures: 0,
     };
     this.targets.set(info.id, target);
-    this.deps.events.emit('target.registered', {
+    this.deps.events.emit({
+      kind: 'target.registered',
       targetGroup: this.name,
       target: info.id,
       port: info.port,
@@ -112,7 +113,7 @@ export class TargetGroup {
     if (!target || target.health.state === 'draining') return;
     this.stopTimers(target);
     this.setHealth(target, deregistering);
-    this.deps.events.emit('target.draining', { targetGroup: this.name, target: id });
+    this.deps.events.emit({ kind: 'target.draining', targetGroup: this.name, target: id });
     // ELB keeps the target draining for the whole delay even when it has nothing in flight.
     target.timer = setTimeout(() => this.remove(target), scaled(this.deps.timing, this.config.deregistrationDelaySeconds));
   }
@@ -194,7 +195,7 @@ export class TargetGroup {
     target.agent.destroy();
     this.targets.delete(target.id);
     this.emitHealthChange(target.id, target.health.state, notRegistered);
-    this.deps.events.emit('target.deregistered', { targetGroup: this.name, target: target.id });
+    this.deps.events.emit({ kind: 'target.deregistered', targetGroup: this.name, target: target.id });
   }
 
   private setHealth(target: Target, health: TargetHealth): void {
@@ -206,7 +207,7 @@ export class TargetGroup {
   }
 
   private emitHealthChange(id: string, from: TargetState, to: TargetHealth): void {
-    this.deps.events.emit('target.health', { targetGroup: this.name, target: id, from, to: to.state, reason: to.reason });
+    this.deps.events.emit({ kind: 'target.health', targetGroup: this.name, target: id, from, to: to.state, reason: to.reason });
   }
 
   private refreshServing(): void {
@@ -214,7 +215,8 @@ export class TargetGroup {
     const unchanged = serving.length === this.serving.length && serving.every((t, i) => t === this.serving[i]);
     this.serving = serving;
     if (unchanged) return;
-    this.deps.events.emit('traffic.switch', {
+    this.deps.events.emit({
+      kind: 'traffic.switch',
       targetGroup: this.name,
       healthyTargets: serving.map((t) => ({ target: t.id, taskDefinitionArn: t.info.taskDefinitionArn })),
     });

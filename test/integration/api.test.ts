@@ -33,6 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startApiServer } from '../../sandbox/api/server.ts';
 import type { ApiServer } from '../../sandbox/api/server.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { SandboxState } from '../../sandbox/control/state.ts';
 import type { Task } from '../../sandbox/control/model.ts';
 import { SequentialIds } from '../support/ids.ts';
@@ -42,23 +43,18 @@ const TARGET = 'AmazonEC2ContainerServiceV20141113';
 const ACCOUNT = '000000000000';
 const ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}`;
 
-interface RecordedEvent {
-  kind: string;
-  data: Record<string, unknown>;
-}
-
 let state: SandboxState;
 let server: ApiServer;
 let ecs: ECSClient;
 let mutations = 0;
-const events: RecordedEvent[] = [];
+const events: SandboxEventBody[] = [];
 
 beforeAll(async () => {
   state = new SandboxState({ region: 'us-east-1', accountId: ACCOUNT }, { now: () => Date.now() }, new SequentialIds());
   server = await startApiServer({
     port: 0,
     state,
-    events: { emit: (kind, data) => events.push({ kind, data }) },
+    events: { emit: (event) => events.push(event) },
     onMutation: () => {
       mutations += 1;
     },
@@ -730,7 +726,7 @@ describe('raw HTTP', () => {
     } finally {
       state.listServices = original;
     }
-    expect(events.some((e) => e.kind === 'api.exception' && String(e.data['message']).includes('boom'))).toBe(true);
+    expect(ofKind(events, 'api.exception').some((e) => e.message.includes('boom'))).toBe(true);
     const after = await ecs.send(new ListServicesCommand({ cluster: 'drill' }));
     expect(after.serviceArns?.length).toBeGreaterThan(0);
   });
@@ -738,15 +734,12 @@ describe('raw HTTP', () => {
 
 describe('events and concurrency', () => {
   it('emits api.call events without request bodies', () => {
-    const calls = events.filter((e) => e.kind === 'api.call');
+    const calls = ofKind(events, 'api.call');
     expect(calls.length).toBeGreaterThan(20);
     // Each also names the service and the client; those fields are the faults tests' business.
-    expect(calls).toContainEqual({ kind: 'api.call', data: expect.objectContaining({ service: 'ecs', operation: 'CreateCluster', status: 200 }) });
-    expect(calls).toContainEqual({
-      kind: 'api.call',
-      data: expect.objectContaining({ operation: 'DescribeServices', status: 400, errorCode: 'ClusterNotFoundException' }),
-    });
-    expect(calls).toContainEqual({ kind: 'api.call', data: expect.objectContaining({ operation: 'Frobnicate', status: 400, errorCode: 'UnknownOperationException' }) });
+    expect(calls).toContainEqual(expect.objectContaining({ kind: 'api.call', service: 'ecs', operation: 'CreateCluster', status: 200 }));
+    expect(calls).toContainEqual(expect.objectContaining({ kind: 'api.call', operation: 'DescribeServices', status: 400, errorCode: 'ClusterNotFoundException' }));
+    expect(calls).toContainEqual(expect.objectContaining({ kind: 'api.call', operation: 'Frobnicate', status: 400, errorCode: 'UnknownOperationException' }));
     // The task definitions carried a secret reference and an environment value: neither is logged.
     const logged = JSON.stringify(events);
     expect(logged).not.toContain('secretsmanager');

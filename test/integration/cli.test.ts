@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { ofKind, readEventLog } from '../../sandbox/index.ts';
 import { waitFor } from '../support/wait.ts';
 import { cleanUpFiredrill, runFiredrill, startFiredrill, type FinishedCli, type RunningCli } from '../support/firedrill-cli.ts';
 
@@ -74,13 +75,6 @@ const parseStartOutput = (stdout: string): StartedSandbox => ({
   eventLog: printed(stdout, /event log\s+(\S+events\.jsonl)/),
 });
 
-type LoggedEvent = { kind: string; [field: string]: unknown };
-const eventLog = (path: string): LoggedEvent[] =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as LoggedEvent);
-
 interface StartedContainer {
   pid: number;
   hostPorts: number[];
@@ -90,12 +84,13 @@ interface StartedContainer {
 
 /** Every container process the sandbox started, from its ground-truth log. */
 const containers = (path: string): StartedContainer[] => {
-  const events = eventLog(path);
-  const key = (e: LoggedEvent) => `${String(e.taskArn)}/${String(e.container)}`;
-  const exited = new Set(events.filter((e) => e.kind === 'container.exited').map(key));
-  return events
-    .filter((e) => e.kind === 'container.started')
-    .map((e) => ({ pid: e.pid as number, hostPorts: e.hostPorts as number[], running: !exited.has(key(e)) }));
+  const events = readEventLog(path);
+  const key = (e: { taskArn: string; container: string }) => `${e.taskArn}/${e.container}`;
+  const exited = new Set(ofKind(events, 'container.exited').map(key));
+  return ofKind(events, 'container.started').map((e) => {
+    if (e.pid === undefined) throw new Error(`container.started without a pid in ${path}: ${JSON.stringify(e)}`);
+    return { pid: e.pid, hostPorts: e.hostPorts, running: !exited.has(key(e)) };
+  });
 };
 
 /** Gone: no such process, or only a zombie waiting for its (new) parent to reap it. */
@@ -160,7 +155,7 @@ const stopAndCheck = async (r: RunningCli, started: StartedSandbox, signal: 'SIG
   const stillOpen: number[] = [];
   for (const port of ports) if (await accepts(port)) stillOpen.push(port);
   expect(stillOpen).toEqual([]);
-  expect(eventLog(started.eventLog).at(-1)?.kind).toBe('sandbox.stopped');
+  expect(readEventLog(started.eventLog).at(-1)?.kind).toBe('sandbox.stopped');
   taskPids.splice(0); // all gone: nothing for afterEach to clean up
 };
 
@@ -302,7 +297,7 @@ describe('firedrill sandbox start in the foreground', () => {
     expect(r.stdout()).not.toContain('demo service is steady');
     expect(await accepts(portOf(started.endpoint))).toBe(false);
     expect(await accepts(portOf(started.loadBalancer))).toBe(false);
-    expect(eventLog(started.eventLog).at(-1)?.kind).toBe('sandbox.stopped');
+    expect(readEventLog(started.eventLog).at(-1)?.kind).toBe('sandbox.stopped');
   });
 
   it('Ctrl-C (SIGINT) stops a service created through the SDK, its task processes and every port', async () => {
@@ -313,9 +308,8 @@ describe('firedrill sandbox start in the foreground', () => {
     const started = parseStartOutput(r.stdout());
 
     // The load balancer's target group ARN is in the ground-truth log; the SDK does the rest.
-    const sandboxStarted = eventLog(started.eventLog).find((e) => e.kind === 'sandbox.started');
-    const listeners = sandboxStarted?.listeners as { name: string; targetGroupArn: string }[] | undefined;
-    const targetGroupArn = listeners?.find((l) => l.name === 'demo-web')?.targetGroupArn;
+    const sandboxStarted = ofKind(readEventLog(started.eventLog), 'sandbox.started')[0];
+    const targetGroupArn = sandboxStarted?.listeners.find((l) => l.name === 'demo-web')?.targetGroupArn;
     expect(targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:/);
     const ecs = ecsClient({ endpoint: started.endpoint, region: 'us-east-1', agent: 'firedrill-test' });
     try {

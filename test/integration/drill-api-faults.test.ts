@@ -18,9 +18,9 @@ import { renderMarkdownSummary } from '../../harness/report/markdown.ts';
 import { runDrill } from '../../harness/run/drill.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import { FaultInjector } from '../../sandbox/api/faults.ts';
-import type { FaultConfig } from '../../sandbox/index.ts';
+import { ofKind, readEventLog, type EventOf, type FaultConfig, type SandboxEvent } from '../../sandbox/index.ts';
 import { SCENARIOS_DIR, writeEnvironment } from '../support/firedrill-cli.ts';
-import { sandboxEvents, service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { waitFor } from '../support/wait.ts';
 
 const SEED = 5;
@@ -35,7 +35,7 @@ let t: TestSandbox;
 let dir: string;
 let baselineArn: string;
 let journal: Journal;
-let events: ReturnType<typeof sandboxEvents>;
+let events: SandboxEvent[];
 let drillMs = 0;
 
 beforeAll(async () => {
@@ -71,7 +71,7 @@ beforeAll(async () => {
     driver.destroy();
     await fetch(t.sandbox.faultsUrl, { method: 'DELETE' });
   }
-  events = sandboxEvents(t.sandbox);
+  events = readEventLog(t.sandbox.eventLogPath);
 }, 360_000);
 
 afterAll(async () => {
@@ -79,9 +79,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The drill's own ECS calls in the event log: firedrill's user agent, between the drill's start and end. */
-const drillCalls = (kind: 'api.call' | 'api.fault') =>
-  events.filter((e) => e.kind === kind && e.service === 'ecs' && e.firedrill === true && e.epochMs >= journal.startedAt && e.epochMs <= journal.endedAt!);
+/** The drill's own: an ECS call (or fault) with firedrill's user agent, between the drill's start and end. */
+const byDrill = (e: EventOf<'api.call' | 'api.fault'>): boolean =>
+  e.service === 'ecs' && e.firedrill === true && e.epochMs >= journal.startedAt && e.epochMs <= journal.endedAt!;
+const drillCalls = () => ofKind(events, 'api.call').filter(byDrill);
+const drillFaults = () => ofKind(events, 'api.fault').filter(byDrill);
 
 describe('a drill while the ECS API throttles and fails', () => {
   it('the seed gives inject no fault streak longer than the SDK rides out', () => {
@@ -124,29 +126,31 @@ describe('a drill while the ECS API throttles and fails', () => {
   });
 
   it("matches the sandbox's event log call for call: calls, attempts, retries, failures and error codes per operation", () => {
-    const calls = drillCalls('api.call');
+    const calls = drillCalls();
     const byOperation: Record<string, ApiOperationStats> = {};
     const lastAttempt = new Map<string, { attempt: number; status: number }>();
     for (const e of calls) {
-      const op = String(e.operation);
+      const op = e.operation;
+      const { attempt } = e;
+      if (attempt === undefined) throw new Error(`a call of firedrill's SDK client without an attempt number: ${JSON.stringify(e)}`);
       const s = (byOperation[op] ??= { calls: 0, attempts: 0, retries: 0, failed: 0, errors: {} });
       s.attempts++;
-      if (e.attempt === 1) s.calls++;
+      if (attempt === 1) s.calls++;
       else s.retries++;
-      if (e.errorCode) s.errors[String(e.errorCode)] = (s.errors[String(e.errorCode)] ?? 0) + 1;
+      if (e.errorCode) s.errors[e.errorCode] = (s.errors[e.errorCode] ?? 0) + 1;
       const key = `${op} ${e.invocationId}`;
       const previous = lastAttempt.get(key);
-      if (!previous || Number(e.attempt) > previous.attempt) lastAttempt.set(key, { attempt: Number(e.attempt), status: Number(e.status) });
+      if (!previous || attempt > previous.attempt) lastAttempt.set(key, { attempt, status: e.status });
     }
     for (const [key, last] of lastAttempt) if (last.status !== 200) byOperation[key.split(' ')[0]!]!.failed++;
     expect(journal.api!.byOperation).toEqual(byOperation);
 
     // Every throttle and 500 the drill saw is a fault the sandbox injected, and the other way round.
-    const faults = drillCalls('api.fault').filter((e) => e.fault !== 'latency');
+    const faults = drillFaults().filter((e) => e.fault !== 'latency');
     const injected: Record<string, number> = {};
-    for (const f of faults) injected[String(f.errorCode)] = (injected[String(f.errorCode)] ?? 0) + 1;
+    for (const f of faults) injected[f.errorCode] = (injected[f.errorCode] ?? 0) + 1;
     const seen = Object.fromEntries(Object.entries(journal.api!.errors).filter(([code]) => code === 'ThrottlingException' || code === 'ServerException'));
     expect(seen).toEqual(injected);
-    expect(events.some((e) => e.kind === 'api.exception')).toBe(false);
+    expect(ofKind(events, 'api.exception')).toEqual([]);
   });
 });

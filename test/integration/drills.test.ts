@@ -19,8 +19,9 @@ import {
   waitForStdout,
   type FinishedCli,
 } from '../support/firedrill-cli.ts';
-import { sandboxEvents, service } from '../support/sandbox.ts';
-import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type SandboxEvent, type Stage } from '../support/drill-stage.ts';
+import { ofKind, readEventLog, type SandboxEvent } from '../../sandbox/index.ts';
+import { service } from '../support/sandbox.ts';
+import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { waitFor } from '../support/wait.ts';
 
 const MINUTE = 60_000;
@@ -59,21 +60,19 @@ const drillWindow = (j: Journal) => {
   return { from, to: phase(j, 'restore').startedAt };
 };
 
-const inWindow = (events: SandboxEvent[], j: Journal): SandboxEvent[] => {
+const inWindow = <E extends SandboxEvent>(events: E[], j: Journal): E[] => {
   const { from, to } = drillWindow(j);
   return events.filter((e) => e.epochMs >= from && e.epochMs < to);
 };
 
 /** When the sandbox completed a deployment of the baseline task definition after inject: exactly one such event. */
 const baselineCompletedAt = (events: SandboxEvent[], j: Journal): number => {
-  const completed = inWindow(events, j).filter(
-    (e) => e.kind === 'deployment.state' && e.rolloutState === 'COMPLETED' && e.taskDefinition === j.baseline!.taskDefinitionArn,
+  const completed = ofKind(inWindow(events, j), 'deployment.state').filter(
+    (e) => e.rolloutState === 'COMPLETED' && e.taskDefinition === j.baseline!.taskDefinitionArn,
   );
   expect(completed, `baseline COMPLETED events in the drill window of ${j.runId}`).toHaveLength(1);
   return completed[0]!.epochMs;
 };
-
-type Switch = SandboxEvent & { healthyTargets: { target: string; taskDefinitionArn: string }[] };
 
 /**
  * When the load balancer began sending every request to the baseline, for good: the first
@@ -83,7 +82,7 @@ type Switch = SandboxEvent & { healthyTargets: { target: string; taskDefinitionA
  */
 const baselineServesEverythingSince = (events: SandboxEvent[], j: Journal, targetGroup = 'demo-web'): number => {
   const baseline = j.baseline!.taskDefinitionArn;
-  const switches = inWindow(events, j).filter((e): e is Switch => e.kind === 'traffic.switch' && e.targetGroup === targetGroup);
+  const switches = ofKind(inWindow(events, j), 'traffic.switch').filter((e) => e.targetGroup === targetGroup);
   if (switches.length === 0) return drillWindow(j).from;
   let since: number | undefined;
   for (const s of switches) {
@@ -132,7 +131,7 @@ describe('every shipped scenario against one sandbox', () => {
     async () => {
       const r = await run(s, SHIPPED.map((f) => join(SCENARIOS_DIR, f)), 19 * MINUTE);
       journals = journalsIn(s.reportDir);
-      events = sandboxEvents(s.t.sandbox);
+      events = readEventLog(s.t.sandbox.eventLogPath);
       const summary = `${describeRun(r)}\n--- journals\n${journals.map((j) => `${j.scenario.name}: ${j.outcome} ${j.problems.join('; ')}`).join('\n')}`;
       expect(r.code, summary).toBe(0);
       expect(journals.map((j) => j.scenario.name).sort(), summary).toEqual(SHIPPED.map((f) => loadScenario(join(SCENARIOS_DIR, f)).scenario.name).sort());
@@ -179,8 +178,8 @@ describe('every shipped scenario against one sandbox', () => {
     const j = journalOf('bad-image-tag');
     const badArn = j.injected!.taskDefinitionArn;
     // The bad release never started a task, so it never served and the baseline's COMPLETED is the whole truth.
-    expect(inWindow(events, j).filter((e) => e.kind === 'traffic.switch' && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toEqual([]);
-    expect(inWindow(events, j).some((e) => e.kind === 'deployment.rollback' && e.taskDefinition === s.baselineArn)).toBe(true);
+    expect(ofKind(inWindow(events, j), 'traffic.switch').filter((e) => e.healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toEqual([]);
+    expect(ofKind(inWindow(events, j), 'deployment.rollback').some((e) => e.taskDefinition === s.baselineArn)).toBe(true);
     const truth = baselineCompletedAt(events, j);
     const measured = measuredRecoveredAt(j);
     expect(Math.abs(measured - truth), `measured ${measured}, sandbox COMPLETED ${truth}`).toBeLessThanOrEqual(PROBE_INTERVAL_MS);
@@ -190,7 +189,7 @@ describe('every shipped scenario against one sandbox', () => {
     const j = journalOf('http-errors');
     const badArn = j.injected!.taskDefinitionArn;
     // The bad release did serve (that is what the gate saw), so the serving set matters here.
-    expect(inWindow(events, j).some((e) => e.kind === 'traffic.switch' && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toBe(true);
+    expect(ofKind(inWindow(events, j), 'traffic.switch').some((e) => e.healthyTargets.some((h) => h.taskDefinitionArn === badArn))).toBe(true);
     expect(j.markers.detectedBy).toMatch(/^gate /);
     const completed = baselineCompletedAt(events, j);
     const serving = baselineServesEverythingSince(events, j);
@@ -273,8 +272,8 @@ describe('interrupting a drill', () => {
       // And the bad release is really serving, so there is something to restore.
       const bad = await waitFor(
         () => {
-          const badSwitch = sandboxEvents(s.t.sandbox).find(
-            (e): e is Switch => e.kind === 'traffic.switch' && e.epochMs >= started && (e as Switch).healthyTargets.some((h) => h.taskDefinitionArn !== s.baselineArn),
+          const badSwitch = ofKind(readEventLog(s.t.sandbox.eventLogPath), 'traffic.switch').find(
+            (e) => e.epochMs >= started && e.healthyTargets.some((h) => h.taskDefinitionArn !== s.baselineArn),
           );
           if (cli.exit) throw new Error(`firedrill exited early\n${describeRun({ ...cli.exit, stdout: cli.stdout(), stderr: cli.stderr() })}`);
           return badSwitch?.healthyTargets.find((h) => h.taskDefinitionArn !== s.baselineArn)?.taskDefinitionArn;
@@ -326,8 +325,8 @@ describe('drills that must touch nothing', () => {
       expect(j.problems.join('\n')).toMatch(/smoke checks failed before anything was touched: a teapot/);
       expect(j.markers.injectAt).toBeUndefined();
 
-      const after = sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= started);
-      const calls = after.filter((e) => e.kind === 'api.call');
+      const after = readEventLog(s.t.sandbox.eventLogPath).filter((e) => e.epochMs >= started);
+      const calls = ofKind(after, 'api.call');
       expect(calls.length).toBeGreaterThan(0); // it did look
       expect(calls.filter(isMutating)).toEqual([]);
       const svc = await expectSteadyOnBaseline(s, describeRun(r));
@@ -353,7 +352,7 @@ describe('drills that must touch nothing', () => {
       expect(r.stderr).toContain(`firedrill: ${file}:${line}:3: expectations.recoveryWithinSecnds: unknown field`);
       expect(r.stderr.split('\n').filter((l) => /^\s+at /.test(l))).toEqual([]);
       expect(journalsIn(s.reportDir)).toEqual([]);
-      expect(sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= started && e.kind === 'api.call')).toEqual([]);
+      expect(ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.call').filter((e) => e.epochMs >= started)).toEqual([]);
       const svc = await service(s.t.ecs, CLUSTER, SERVICE);
       expect(svc.deployments!.map((d) => d.id)).toEqual([s.baselineDeploymentId]);
     },

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetGroupConfig } from '../../sandbox/types/config.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { defaultTiming } from '../../sandbox/control/timing.ts';
 import { parseMatcher } from '../../sandbox/data/health-check.ts';
 import { LoadBalancer } from '../../sandbox/data/load-balancer.ts';
@@ -11,11 +12,6 @@ import { freePort } from '../../sandbox/data/port-allocator.ts';
 import { waitFor } from '../support/wait.ts';
 
 const timing = { ...defaultTiming, scale: 0.01 };
-
-interface Recorded {
-  kind: string;
-  data: Record<string, unknown>;
-}
 
 /** A stand-in task: answers its name, with a settable health status and a held /slow path. */
 interface FakeTarget {
@@ -33,7 +29,7 @@ interface FakeTarget {
 }
 
 let lb: LoadBalancer | undefined;
-let events: Recorded[] = [];
+let events: SandboxEventBody[] = [];
 const servers: FakeTarget[] = [];
 
 afterEach(async () => {
@@ -63,7 +59,7 @@ const startLb = async (overrides: Partial<TargetGroupConfig> = {}): Promise<{ lb
     targetGroups: [config],
     timing,
     clock: { now: () => Date.now() },
-    events: { emit: (kind, data) => events.push({ kind, data }) },
+    events: { emit: (event) => events.push(event) },
     region: 'us-east-1',
     accountId: '123456789012',
   });
@@ -138,9 +134,7 @@ const healthyOf = (balancer: LoadBalancer, arn: string, id: string) => () =>
   balancer.health(arn, id).state === 'healthy';
 
 const switches = (): string[][] =>
-  events
-    .filter((e) => e.kind === 'traffic.switch')
-    .map((e) => (e.data.healthyTargets as Array<{ target: string }>).map((t) => t.target));
+  ofKind(events, 'traffic.switch').map((e) => e.healthyTargets.map((t) => t.target));
 
 describe('target group naming', () => {
   it('builds deterministic ELBv2 ARNs and finds groups by ARN or name', async () => {
@@ -175,10 +169,10 @@ describe('health checks', () => {
     await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
     expect(await get(url)).toEqual({ status: 200, body: 'a' });
 
-    expect(events.filter((e) => e.kind === 'target.registered')).toEqual([
-      { kind: 'target.registered', data: { targetGroup: 'web', target: 'a', port: a.port, taskDefinitionArn: info(a).taskDefinitionArn } },
+    expect(ofKind(events, 'target.registered')).toEqual([
+      { kind: 'target.registered', targetGroup: 'web', target: 'a', port: a.port, taskDefinitionArn: info(a).taskDefinitionArn },
     ]);
-    expect(events.filter((e) => e.kind === 'target.health').map((e) => [e.data.from, e.data.to])).toEqual([
+    expect(ofKind(events, 'target.health').map((e) => [e.from, e.to])).toEqual([
       ['unused', 'initial'],
       ['initial', 'healthy'],
     ]);
@@ -296,7 +290,7 @@ describe('forwarding', () => {
     await waitFor(healthyOf(lb, arn, 'a'), 15_000, 'a healthy');
 
     expect((await get(`${url}/reset`)).status).toBe(502);
-    expect(events.filter((e) => e.kind === 'proxy.error')).toHaveLength(1);
+    expect(ofKind(events, 'proxy.error')).toHaveLength(1);
 
     const aborter = new AbortController();
     const aborted = fetch(`${url}/slow`, { signal: aborter.signal }).catch((err: Error) => err.name);
@@ -305,7 +299,7 @@ describe('forwarding', () => {
     expect(await aborted).toBe('AbortError');
     a.release();
     expect(await get(url)).toEqual({ status: 200, body: 'a' });
-    expect(events.filter((e) => e.kind === 'proxy.error')).toHaveLength(1);
+    expect(ofKind(events, 'proxy.error')).toHaveLength(1);
   });
 });
 
@@ -370,6 +364,6 @@ describe('deregistration', () => {
     expect(responses.slice(swapped).every((r) => r.body === 'b')).toBe(true);
     expect(responses.some((r) => r.body === 'a')).toBe(true);
     expect(switches()).toEqual([['a'], ['a', 'b'], ['b']]);
-    expect(events.filter((e) => e.kind === 'proxy.error')).toEqual([]);
+    expect(ofKind(events, 'proxy.error')).toEqual([]);
   });
 });

@@ -17,9 +17,10 @@ import { RUN_TAG } from '../../harness/run/restore.ts';
 import { TICKET_FILE, TicketWriter } from '../../harness/run/restore-ticket.ts';
 import { validateCandidate } from '../../harness/run/validate.ts';
 import { lockTags } from '../../harness/safety/lock.ts';
-import { expectInactive, expectSteadyOnBaseline, CLUSTER, SERVICE, stage, type SandboxEvent, type Stage } from '../support/drill-stage.ts';
+import { expectInactive, expectSteadyOnBaseline, CLUSTER, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { seedWhere } from '../support/faults.ts';
-import { sandboxEvents, service } from '../support/sandbox.ts';
+import { service } from '../support/sandbox.ts';
+import { ofKind, readEventLog } from '../../sandbox/index.ts';
 
 const THROTTLED = {
   UpdateService: { throttle: 0.75 },
@@ -41,8 +42,8 @@ const calm = async (s: Stage) => expect((await fetch(s.t.sandbox.faultsUrl, { me
 
 /** The harness's calls of `operation` since `from`: the throttled ones, and whether one got through after them. */
 const harnessCalls = (s: Stage, operation: string, from: number) => {
-  const calls = sandboxEvents(s.t.sandbox).filter((e: SandboxEvent) => e.kind === 'api.call' && e.operation === operation && e['firedrill'] === true && e.epochMs >= from);
-  return { throttled: calls.filter((e) => e['errorCode'] === 'ThrottlingException').length, answered: calls.some((e) => e['status'] === 200) };
+  const calls = ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.call').filter((e) => e.operation === operation && e.firedrill === true && e.epochMs >= from);
+  return { throttled: calls.filter((e) => e.errorCode === 'ThrottlingException').length, answered: calls.some((e) => e.status === 200) };
 };
 
 // Each seed on its own sandbox, side by side: most of a case is waiting (the SDK's backoff, the

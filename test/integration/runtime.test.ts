@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageConfig } from '../../sandbox/types/config.ts';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 import { stoppedReason } from '../../sandbox/control/messages.ts';
 import type { ContainerDefinition } from '../../sandbox/control/model.ts';
 import type { TaskRuntimeStatus } from '../../sandbox/control/ports.ts';
@@ -34,7 +35,7 @@ const DEADLINE_MS = 15_000;
 
 let runtime: ProcessRuntime;
 let logDir: string;
-let events: { kind: string; data: Record<string, unknown> }[];
+let events: SandboxEventBody[];
 let taskCount = 0;
 
 beforeEach(async () => {
@@ -45,7 +46,7 @@ beforeEach(async () => {
     secrets,
     timing: { ...defaultTiming, scale: 0.02 },
     clock: { now: () => Date.now() },
-    events: { emit: (kind, data) => events.push({ kind, data }) },
+    events: { emit: (event) => events.push(event) },
     logDir,
   });
 });
@@ -90,9 +91,11 @@ const launch = (...containerDefinitions: ContainerDefinition[]) => {
   };
   const phase = (wanted: TaskRuntimeStatus['phase']) => waitFor(() => status().phase === wanted && status(), DEADLINE_MS, `phase ${wanted}`);
   const log = () => readFile(join(logDir, `${taskId}.log`), 'utf8').catch(() => '');
-  const pid = (container = 'web') =>
-    events.find((e) => e.kind === 'container.started' && e.data.taskArn === taskArn && e.data.container === container)?.data
-      .pid as number;
+  const pid = (container = 'web'): number => {
+    const started = ofKind(events, 'container.started').find((e) => e.taskArn === taskArn && e.container === container);
+    if (started?.pid === undefined) throw new Error(`no container.started event with a pid for ${container} of ${taskArn}`);
+    return started.pid;
+  };
   return { taskArn, taskId, status, phase, log, pid };
 };
 
@@ -219,10 +222,7 @@ describe('ProcessRuntime', () => {
   it('turns a passing container health check (CMD) HEALTHY', async () => {
     const task = launch(web({ healthCheck: { command: ['CMD', 'healthcheck'], interval: 10, timeout: 50, retries: 3, startPeriod: 30 } }));
     await waitFor(() => task.status().containers[0]?.health === 'HEALTHY', DEADLINE_MS, 'HEALTHY');
-    expect(events).toContainEqual({
-      kind: 'container.health',
-      data: { taskArn: task.taskArn, container: 'web', health: 'HEALTHY' },
-    });
+    expect(events).toContainEqual({ kind: 'container.health', taskArn: task.taskArn, container: 'web', health: 'HEALTHY' });
   });
 
   it('turns a failing container health check (CMD-SHELL) UNHEALTHY', async () => {
@@ -306,7 +306,7 @@ describe('ProcessRuntime', () => {
     const second = launch(web({ entryPoint: ['/bin/sh', '-c', `node ${join(appDir, 'server.mjs')} & wait`] }));
     await first.phase('running');
     await second.phase('running');
-    await waitFor(() => events.some((e) => e.kind === 'container.health'), DEADLINE_MS, 'a health check result');
+    await waitFor(() => ofKind(events, 'container.health').length > 0, DEADLINE_MS, 'a health check result');
     const groups = [first.pid(), second.pid()];
 
     await runtime.shutdown();

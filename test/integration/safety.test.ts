@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_EXPIRES_TAG, LOCK_HOLDER_TAG, LOCK_TAG } from '../../harness/safety/lock.ts';
+import { ofKind, readEventLog } from '../../sandbox/index.ts';
 import { seedWhere } from '../support/faults.ts';
 import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy } from '../support/firedrill-cli.ts';
-import { sandboxEvents, service } from '../support/sandbox.ts';
+import { service } from '../support/sandbox.ts';
 
 const MINUTE = 60_000;
 const LOCK_KEYS = [LOCK_TAG, LOCK_HOLDER_TAG, LOCK_EXPIRES_TAG];
@@ -67,7 +68,7 @@ const environmentWith = (name: string, replace: Record<string, string>): string 
 const runWith = (envFile: string, scenario: string, extra: string[] = []) =>
   runFiredrill(['run', scenario, '--env', envFile, '--report-dir', join(s.dir, 'reports'), ...extra], 4 * MINUTE);
 
-const callsSince = (t0: number) => sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= t0 && e.kind === 'api.call');
+const callsSince = (t0: number) => ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.call').filter((e) => e.epochMs >= t0);
 
 const lockTagsNow = async () =>
   ((await s.t.ecs.send(new ListTagsForResourceCommand({ resourceArn: serviceArn }))).tags ?? []).filter((t) => LOCK_KEYS.includes(t.key!));
@@ -242,7 +243,7 @@ describe('a reply lost after ECS applied the call', () => {
         const r = await run(s, [fastScenario], 4 * MINUTE);
         expect(r.code, describeRun(r)).toBe(0);
         const j = lastJournal();
-        const registrations = sandboxEvents(s.t.sandbox).filter((e) => e.epochMs >= t0 && e.kind === 'api.fault' && e.operation === 'RegisterTaskDefinition');
+        const registrations = ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.fault').filter((e) => e.epochMs >= t0 && e.operation === 'RegisterTaskDefinition');
         expect(registrations.map((e) => e.fault)).toEqual(['applied']);
         const deregistered = j.timeline.filter((o) => o.source === 'action' && o.action === 'deregister-task-definition');
         expect(deregistered).toHaveLength(2);

@@ -4,7 +4,8 @@
 import { RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ECSClient, type KeyValuePair, type Task } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoTaskDefinition, deployDemoService } from '../../harness/ecs/demo-service.ts';
-import { sandboxEvents, service, startTestSandbox, tasks, waitForService, type TestSandbox } from '../support/sandbox.ts';
+import { ofKind, readEventLog } from '../../sandbox/index.ts';
+import { service, startTestSandbox, tasks, waitForService, type TestSandbox } from '../support/sandbox.ts';
 import { steadyTraffic } from '../support/traffic.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -191,8 +192,8 @@ describe('sandbox deployments through the AWS SDK', () => {
     const launchedBefore = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId).length;
     // Nothing more is launched for the failed deployment: the count stays put across many ticks.
     await waitFor(async () => (await service(t.ecs, CLUSTER, SERVICE)).deployments![0]!.pendingCount === 0, 10_000, 'no pending tasks');
-    const events = sandboxEvents(t.sandbox);
-    const launchesAfterFailure = events.filter((e) => e.kind === 'task.launched' && e.deploymentId === bad.deploymentId);
+    const events = readEventLog(t.sandbox.eventLogPath);
+    const launchesAfterFailure = ofKind(events, 'task.launched').filter((e) => e.deploymentId === bad.deploymentId);
     expect(launchesAfterFailure.length).toBe(launchedBefore);
     expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
   });

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { expect } from 'vitest';
 import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
+import type { EventOf } from '../../sandbox/index.ts';
 import { runFiredrill, tempDir, writeEnvironment, type FinishedCli } from './firedrill-cli.ts';
-import { sandboxEvents, service, startTestSandbox, type TestSandbox } from './sandbox.ts';
+import { service, startTestSandbox, type TestSandbox } from './sandbox.ts';
 import { waitFor } from './wait.ts';
 
 export const CLUSTER = 'firedrill';
@@ -44,14 +45,12 @@ export const stage = async (): Promise<Stage> => {
 export const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
   runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
 
-export type SandboxEvent = ReturnType<typeof sandboxEvents>[number];
-
 /**
  * Any call that changes the service or its task definitions. Reads do not, nor does STS's
  * GetCallerIdentity; TagResource and UntagResource only take and release the drill lock, and
  * expectSteadyOnBaseline proves the lock is gone afterwards.
  */
-export const isMutating = (e: SandboxEvent): boolean => e.kind === 'api.call' && !/^(Describe|List|GetCallerIdentity$|TagResource$|UntagResource$)/.test(String(e.operation));
+export const isMutating = (e: EventOf<'api.call'>): boolean => !/^(Describe|List|GetCallerIdentity$|TagResource$|UntagResource$)/.test(e.operation);
 
 /** One deployment, PRIMARY and COMPLETED, on the baseline, 2 running; and only the baseline revision ACTIVE. */
 export const expectSteadyOnBaseline = async (s: Stage, context: string) => {

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ofKind, type SandboxEventBody } from '../../sandbox/index.ts';
 
 export const POLICY_FILE = fileURLToPath(new URL('../../docs/iam-policy.json', import.meta.url));
 
@@ -16,16 +17,9 @@ export const policyActions = (file = POLICY_FILE): Set<string> => {
   return new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 };
 
-interface CallEvent {
-  kind: string;
-  service?: unknown;
-  operation?: unknown;
-  firedrill?: unknown;
-}
-
 /** The IAM actions of the calls firedrill itself made (its user-agent token), e.g. `ecs:UpdateService`. */
-export const firedrillActions = (events: CallEvent[]): Set<string> =>
-  new Set(events.filter((e) => e.kind === 'api.call' && e.firedrill === true && typeof e.operation === 'string').map((e) => `${String(e.service ?? 'ecs')}:${String(e.operation)}`));
+export const firedrillActions = (events: readonly SandboxEventBody[]): Set<string> =>
+  new Set(ofKind(events, 'api.call').filter((e) => e.firedrill === true).map((e) => `${e.service}:${e.operation}`));
 
 /** The actions firedrill called that the policy does not allow, sorted. */
-export const missingFromPolicy = (events: CallEvent[], allowed = policyActions()): string[] => [...firedrillActions(events)].filter((a) => !allowed.has(a)).sort();
+export const missingFromPolicy = (events: readonly SandboxEventBody[], allowed = policyActions()): string[] => [...firedrillActions(events)].filter((a) => !allowed.has(a)).sort();

@@ -1,13 +1,13 @@
 // A sandbox per test file: free ports, a temporary data directory, the default timing profile,
 // and an SDK client pointed at it through the same factory the harness uses.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../../harness/ecs/client.ts';
 import { Driver } from '../../harness/ecs/driver.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.ts';
+import { readEventLog, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.ts';
 import { missingFromPolicy, POLICY_FILE } from './iam-policy.ts';
 import { waitFor } from './wait.ts';
 
@@ -47,7 +47,7 @@ export const startTestSandbox = async (options: SandboxOptions = {}): Promise<Te
       await sandbox.stop();
       // Least privilege, checked on every end-to-end run: each call the harness made to this
       // sandbox must be allowed by the documented IAM policy.
-      const missing = missingFromPolicy(sandboxEvents(sandbox));
+      const missing = missingFromPolicy(readEventLog(sandbox.eventLogPath));
       rmSync(dataDir, { recursive: true, force: true });
       if (missing.length > 0) throw new Error(`firedrill called ${missing.join(', ')}, which ${POLICY_FILE} does not allow: add them to the policy (and say why in the README)`);
     },
@@ -72,9 +72,3 @@ export const waitForService = (ecs: ECSClient, cluster: string, name: string, de
     const s = await service(ecs, cluster, name);
     return condition(s) ? s : undefined;
   }, timeoutMs, description);
-
-export const sandboxEvents = (sandbox: Sandbox): Array<{ kind: string; epochMs: number; [k: string]: unknown }> =>
-  readFileSync(sandbox.eventLogPath, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { SandboxEventBody } from '../../sandbox/index.ts';
 import { missingFromPolicy, policyActions } from '../support/iam-policy.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,11 +51,13 @@ describe('docs/iam-policy.json', () => {
   });
 
   it('names the harness calls a policy lacks, and ignores calls made by other clients', () => {
-    const events = [
-      { kind: 'api.call', service: 'ecs', operation: 'UpdateService', firedrill: true },
-      { kind: 'api.call', service: 'ecs', operation: 'DeleteService', firedrill: true },
-      { kind: 'api.call', service: 'ecs', operation: 'CreateCluster', firedrill: false },
-      { kind: 'task.stopped', operation: 'DeleteCluster', firedrill: true },
+    const client = 'aws-sdk-js/3.1164.0';
+    const events: SandboxEventBody[] = [
+      { kind: 'api.call', service: 'ecs', operation: 'UpdateService', status: 200, client, firedrill: true },
+      { kind: 'api.call', service: 'ecs', operation: 'DeleteService', status: 200, client, firedrill: true },
+      { kind: 'api.call', service: 'ecs', operation: 'CreateCluster', status: 200, client, firedrill: false },
+      // Not a call: an event of another kind that names an operation and firedrill is not counted.
+      { kind: 'api.fault', service: 'ecs', operation: 'DeleteCluster', fault: 'throttle', status: 400, errorCode: 'ThrottlingException', client, firedrill: true },
     ];
     expect(missingFromPolicy(events)).toEqual(['ecs:DeleteService']);
     expect(missingFromPolicy(events, new Set(['ecs:UpdateService', 'ecs:DeleteService']))).toEqual([]);
