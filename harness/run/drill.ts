@@ -16,7 +16,7 @@ import { DrillContext, type Clock, type Progress } from './drill-context.ts';
 import { writeJournal, JOURNAL_SCHEMA_VERSION, type Journal } from '../journal/journal.ts';
 import { DrillStop, exitCodeOf, type Outcome } from '../journal/outcome.ts';
 import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
-import { TaskRunner, TeardownError } from './task-runner.ts';
+import { TaskRunner } from './task-runner.ts';
 import { baselineTask } from './phases/baseline.ts';
 import { browserFixture } from './phases/browser.ts';
 import { gateTask } from './phases/gate.ts';
@@ -159,7 +159,7 @@ class DrillRun {
       await runner.teardown();
     } catch (error) {
       outcome = 'restore-failed';
-      ctx.problem(error instanceof TeardownError || error instanceof Error ? error.message : String(error));
+      ctx.problem(error instanceof Error ? error.message : String(error));
     }
     await this.phaseStep('report', async () => this.report(outcome)).catch((error: unknown) => {
       ctx.problem(`report: ${error instanceof Error ? error.message : String(error)}`);
