@@ -11,15 +11,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverCommand } from '../../harness/cli/commands/recover.ts';
-import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { readManifest } from '../../harness/evidence/manifest.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import type { Phase } from '../../harness/observe/timeline.ts';
-import { runDrill, type Progress } from '../../harness/run/drill.ts';
+import type { Progress } from '../../harness/run/drill.ts';
 import { holdMarker } from '../../harness/run/hold.ts';
 import { readTicket, TICKET_FILE } from '../../harness/run/restore-ticket.ts';
-import { expectInactive, expectSteadyOnBaseline, stage, type Stage } from '../support/drill-stage.ts';
+import { drill, expectInactive, expectSteadyOnBaseline, stage, type Stage } from '../support/drill-stage.ts';
 import { scenarioCopy } from '../support/firedrill-cli.ts';
 
 const MINUTE = 60_000;
@@ -41,12 +40,7 @@ afterAll(async () => {
 const drillInterrupted = async (when: (p: Progress) => boolean): Promise<{ journal: Journal; at?: Progress }> => {
   const interrupt = new AbortController();
   let at: Progress | undefined;
-  const journal = await runDrill({
-    scenario: loadScenario(scenarioFile),
-    environment: loadEnvironment(s.envFile),
-    driver: s.t.driver,
-    reportDir: s.reportDir,
-    firedrillVersion: 'test',
+  const journal = await drill(s, scenarioFile, {
     signal: interrupt.signal,
     progress: (p) => {
       if (!at && when(p)) {

@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../harness/config/load.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import {
@@ -13,6 +13,7 @@ import {
   describeRun,
   journalsIn,
   PROBE_INTERVAL_MS,
+  runFiredrill,
   SCENARIOS_DIR,
   scenarioCopy,
   startFiredrill,
@@ -21,7 +22,7 @@ import {
 } from '../support/firedrill-cli.ts';
 import { ofKind, readEventLog, type SandboxEvent } from '../../sandbox/index.ts';
 import { service } from '../support/sandbox.ts';
-import { CLUSTER, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
+import { CLUSTER, expectInactive, expectSteadyOnBaseline, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { waitFor } from '../support/wait.ts';
 
 const MINUTE = 60_000;
@@ -30,20 +31,14 @@ const SHIPPED = readdirSync(SCENARIOS_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-const verdict = (j: Journal, expectation: string) => {
-  const found = j.verdicts.find((v) => v.expectation === expectation);
-  if (!found) throw new Error(`journal ${j.runId} has no verdict ${expectation}: ${JSON.stringify(j.verdicts)}`);
-  return found;
-};
-
 const phase = (j: Journal, name: string) => {
   const found = j.phases.find((p) => p.phase === name);
   if (!found) throw new Error(`journal ${j.runId} has no ${name} phase: ${JSON.stringify(j.phases)}`);
   return found;
 };
 
-const onlyJournal = (s: Stage, r: FinishedCli): Journal => {
-  const journals = journalsIn(s.reportDir);
+const onlyJournal = (reportDir: string, r: FinishedCli): Journal => {
+  const journals = journalsIn(reportDir);
   expect(journals, describeRun(r)).toHaveLength(1);
   return journals[0]!;
 };
@@ -101,57 +96,58 @@ const measuredRecoveredAt = (j: Journal): number => {
   return recoveredAt!;
 };
 
-const cleanUpStages: Stage[] = [];
-afterEach(async () => {
+// One sandbox for the file: every drill starts on the steady baseline and must leave it so.
+let s: Stage;
+beforeAll(async () => {
+  s = await stage();
+}, 2 * MINUTE);
+afterAll(async () => {
   await cleanUpFiredrill();
-  for (const s of cleanUpStages.splice(0)) await s.t.stop();
+  await s?.t.stop();
 });
 
-describe('every shipped scenario against one sandbox', () => {
-  let s: Stage;
+/** A report folder of its own for each test, so each finds its journals alone. */
+const reportDirFor = (name: string) => join(s.dir, name);
+
+describe('every shipped scenario through firedrill run', () => {
+  let r: FinishedCli;
   let journals: Journal[] = [];
   let events: SandboxEvent[] = [];
+  let summary = '';
 
+  // One CLI run of every scenario, which each test below judges: -t on any of them still runs it.
   beforeAll(async () => {
-    s = await stage();
-  }, 2 * MINUTE);
-  afterAll(async () => {
-    await cleanUpFiredrill();
-    await s?.t.stop();
-  });
+    const reportDir = reportDirFor('shipped');
+    r = await runFiredrill(['run', ...SHIPPED.map((f) => join(SCENARIOS_DIR, f)), '--env', s.envFile, '--report-dir', reportDir], 19 * MINUTE);
+    journals = journalsIn(reportDir);
+    events = readEventLog(s.t.sandbox.eventLogPath);
+    summary = `${describeRun(r)}\n--- journals\n${journals.map((j) => `${j.scenario.name}: ${j.outcome} ${j.problems.join('; ')}`).join('\n')}`;
+  }, 20 * MINUTE);
 
   const journalOf = (name: string): Journal => {
     const j = journals.find((x) => x.scenario.name === name);
-    if (!j) throw new Error(`no journal for ${name} (the all-scenarios run must have run first; it wrote ${journals.map((x) => x.scenario.name).join(', ') || 'none'})`);
+    if (!j) throw new Error(`no journal for ${name}; the run wrote ${journals.map((x) => x.scenario.name).join(', ') || 'none'}\n${summary}`);
     return j;
   };
 
-  it(
-    'every shipped scenario passes, restores, and leaves the service steady on its original task definition',
-    async () => {
-      const r = await run(s, SHIPPED.map((f) => join(SCENARIOS_DIR, f)), 19 * MINUTE);
-      journals = journalsIn(s.reportDir);
-      events = readEventLog(s.t.sandbox.eventLogPath);
-      const summary = `${describeRun(r)}\n--- journals\n${journals.map((j) => `${j.scenario.name}: ${j.outcome} ${j.problems.join('; ')}`).join('\n')}`;
-      expect(r.code, summary).toBe(0);
-      expect(journals.map((j) => j.scenario.name).sort(), summary).toEqual(SHIPPED.map((f) => loadScenario(join(SCENARIOS_DIR, f)).scenario.name).sort());
-      for (const j of journals) {
-        expect({ scenario: j.scenario.name, outcome: j.outcome, exitCode: j.exitCode, restoreOk: j.restore.ok }, summary).toEqual({
-          scenario: j.scenario.name,
-          outcome: 'passed',
-          exitCode: 0,
-          restoreOk: true,
-        });
-        expect(j.verdicts.filter((v) => !v.passed), j.scenario.name).toEqual([]);
-        expect(j.baseline?.taskDefinitionArn, j.scenario.name).toBe(s.baselineArn);
-      }
-      await expectSteadyOnBaseline(s, summary);
-      const injected = journals.map((j) => j.injected!.taskDefinitionArn);
-      expect(new Set(injected).size).toBe(SHIPPED.length);
-      await expectInactive(s, injected);
-    },
-    20 * MINUTE,
-  );
+  it('every shipped scenario passes, restores, and leaves the service steady on its original task definition', async () => {
+    expect(r.code, summary).toBe(0);
+    expect(journals.map((j) => j.scenario.name).sort(), summary).toEqual(SHIPPED.map((f) => loadScenario(join(SCENARIOS_DIR, f)).scenario.name).sort());
+    for (const j of journals) {
+      expect({ scenario: j.scenario.name, outcome: j.outcome, exitCode: j.exitCode, restoreOk: j.restore.ok }, summary).toEqual({
+        scenario: j.scenario.name,
+        outcome: 'passed',
+        exitCode: 0,
+        restoreOk: true,
+      });
+      expect(j.verdicts.filter((v) => !v.passed), j.scenario.name).toEqual([]);
+      expect(j.baseline?.taskDefinitionArn, j.scenario.name).toBe(s.baselineArn);
+    }
+    await expectSteadyOnBaseline(s, summary);
+    const injected = journals.map((j) => j.injected!.taskDefinitionArn);
+    expect(new Set(injected).size).toBe(SHIPPED.length);
+    await expectInactive(s, injected);
+  });
 
   /*
    * What the measurement means (harness/analysis/measurements.ts): recoveredAt is the later of
@@ -199,75 +195,18 @@ describe('every shipped scenario against one sandbox', () => {
   });
 });
 
-describe('drills that cannot pass', () => {
-  it(
-    'a recovery budget of 1 ms fails with a clear verdict and still restores',
-    async () => {
-      const s = await stage();
-      cleanUpStages.push(s);
-      const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => doc.setIn(['expectations', 'recoveryWithinSeconds'], 0.001));
-      const r = await run(s, [file], 6 * MINUTE);
-      expect(r.code, describeRun(r)).toBe(1);
-      const j = onlyJournal(s, r);
-      expect(j.scenario.file).toBe(file);
-      expect(j.outcome).toBe('failed');
-      expect(j.exitCode).toBe(1);
-      const recovery = verdict(j, 'recovery-within-budget');
-      expect(recovery.passed).toBe(false);
-      expect(recovery.summary).toContain('0.001 s');
-      expect(recovery.evidence).toMatchObject({ budgetMs: 1 });
-      expect(j.restore.ok, j.restore.state).toBe(true);
-      expect(phase(j, 'restore').outcome).toBe('ok');
-      await expectSteadyOnBaseline(s, describeRun(r));
-      await expectInactive(s, [j.injected!.taskDefinitionArn]);
-    },
-    8 * MINUTE,
-  );
-
-  it(
-    'a rollback path that does nothing fails the recovery verdict, and restore puts the baseline back',
-    async () => {
-      const s = await stage();
-      cleanUpStages.push(s);
-      const file = scenarioCopy(s.dir, 'http-errors.yaml', (doc) => {
-        doc.setIn(['rollback'], doc.createNode({ path: 'command', command: 'true' }));
-        doc.setIn(['expectations', 'recoveryWithinSeconds'], 20);
-      });
-      const r = await run(s, [file], 6 * MINUTE);
-      expect(r.code, describeRun(r)).toBe(1);
-      const j = onlyJournal(s, r);
-      expect(j.outcome).toBe('failed');
-      expect(j.rollbackPath).toBe('command');
-      // The gate did fire and the "rollback" ran: it is the path that failed, not the detection.
-      expect(j.markers.detectedBy).toMatch(/^gate /);
-      expect(j.timeline.some((o) => o.source === 'action' && o.action === 'rollback-command')).toBe(true);
-      const recovery = verdict(j, 'recovery-within-budget');
-      expect(recovery.passed).toBe(false);
-      expect(recovery.summary).toContain('20 s');
-      expect(j.restore.ok, j.restore.state).toBe(true);
-      const badArn = j.injected!.taskDefinitionArn;
-      expect(j.restore.actions).toContain(`UpdateService ${SERVICE} taskDefinition=${s.baselineArn} (it was on ${badArn})`);
-      expect(j.restore.actions).toContain(`DeregisterTaskDefinition ${badArn}`);
-      await expectSteadyOnBaseline(s, describeRun(r));
-      await expectInactive(s, [badArn]);
-    },
-    8 * MINUTE,
-  );
-});
-
 describe('interrupting a drill', () => {
   it(
     'Ctrl-C while the drill waits in gate restores the baseline and still writes the journal',
     async () => {
-      const s = await stage();
-      cleanUpStages.push(s);
+      const reportDir = reportDirFor('ctrl-c');
       // A gate that cannot fire (an error rate cannot exceed 1): the drill sits in gate with the bad release live.
       const file = scenarioCopy(s.dir, 'http-errors.yaml', (doc) => {
         doc.setIn(['gate', 'signals', 0, 'threshold'], 1);
         doc.setIn(['expectations', 'recoveryWithinSeconds'], 600);
       });
       const started = Date.now();
-      const cli = startFiredrill(['run', file, '--env', s.envFile, '--report-dir', s.reportDir]);
+      const cli = startFiredrill(['run', file, '--env', s.envFile, '--report-dir', reportDir]);
       await waitForStdout(cli, /^\s+\d+\.\ds {2}gate: waiting for /m, 3 * MINUTE);
       // And the bad release is really serving, so there is something to restore.
       const bad = await waitFor(
@@ -289,7 +228,7 @@ describe('interrupting a drill', () => {
       expect(exit, output).toEqual({ code: 1, signal: null });
       expect(cli.stderr()).toContain('SIGINT: stopping the drill');
 
-      const j = onlyJournal(s, { ...exit, stdout: cli.stdout(), stderr: cli.stderr(), ms: 0 });
+      const j = onlyJournal(reportDir, { ...exit, stdout: cli.stdout(), stderr: cli.stderr(), ms: 0 });
       expect(j.outcome, output).toBe('interrupted');
       expect(j.exitCode).toBe(1);
       expect(j.injected!.taskDefinitionArn).toBe(bad);
@@ -307,54 +246,25 @@ describe('interrupting a drill', () => {
   );
 });
 
-describe('drills that must touch nothing', () => {
-  it(
-    'an unhealthy baseline exits 3 and makes no change to the service',
-    async () => {
-      const s = await stage();
-      cleanUpStages.push(s);
-      const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => {
-        doc.setIn(['smoke'], doc.createNode({ http: [{ name: 'a teapot', path: '/api/version', status: 418 }] }));
-      });
-      const started = Date.now();
-      const r = await run(s, [file], 4 * MINUTE);
-      expect(r.code, describeRun(r)).toBe(3);
-      const j = onlyJournal(s, r);
-      expect(j.outcome).toBe('unhealthy-baseline');
-      expect(j.exitCode).toBe(3);
-      expect(j.problems.join('\n')).toMatch(/smoke checks failed before anything was touched: a teapot/);
-      expect(j.markers.injectAt).toBeUndefined();
-
-      const after = readEventLog(s.t.sandbox.eventLogPath).filter((e) => e.epochMs >= started);
-      const calls = ofKind(after, 'api.call');
-      expect(calls.length).toBeGreaterThan(0); // it did look
-      expect(calls.filter(isMutating)).toEqual([]);
-      const svc = await expectSteadyOnBaseline(s, describeRun(r));
-      // The lock it took is the one thing it gives back.
-      expect(j.restore).toEqual({ ok: true, state: 'nothing was touched', actions: [`released the drill lock on ${svc.serviceArn}`] });
-      expect(svc.deployments![0]!.id).toBe(s.baselineDeploymentId);
-    },
-    6 * MINUTE,
-  );
-
+describe('a scenario that does not load', () => {
   it(
     'a scenario with an unknown field exits 2 naming file:line:column, writes no journal and calls nothing',
     async () => {
-      const s = await stage();
-      cleanUpStages.push(s);
+      const reportDir = reportDirFor('unknown-field');
       const file = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => doc.setIn(['expectations', 'recoveryWithinSecnds'], 60));
       const lines = readFileSync(file, 'utf8').split('\n');
       const line = lines.findIndex((l) => l.startsWith('  recoveryWithinSecnds:')) + 1;
       expect(line).toBeGreaterThan(0);
+      const before = (await service(s.t.ecs, CLUSTER, SERVICE)).deployments!.map((d) => d.id);
       const started = Date.now();
-      const r = await run(s, [file], 2 * MINUTE);
+      const r = await runFiredrill(['run', file, '--env', s.envFile, '--report-dir', reportDir], 2 * MINUTE);
       expect(r.code, describeRun(r)).toBe(2);
       expect(r.stderr).toContain(`firedrill: ${file}:${line}:3: expectations.recoveryWithinSecnds: unknown field`);
       expect(r.stderr.split('\n').filter((l) => /^\s+at /.test(l))).toEqual([]);
-      expect(journalsIn(s.reportDir)).toEqual([]);
+      expect(journalsIn(reportDir)).toEqual([]);
       expect(ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.call').filter((e) => e.epochMs >= started)).toEqual([]);
       const svc = await service(s.t.ecs, CLUSTER, SERVICE);
-      expect(svc.deployments!.map((d) => d.id)).toEqual([s.baselineDeploymentId]);
+      expect(svc.deployments!.map((d) => d.id)).toEqual(before);
     },
     3 * MINUTE,
   );

@@ -4,7 +4,10 @@
 import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { expect } from 'vitest';
+import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
 import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
+import type { Journal } from '../../harness/journal/journal.ts';
+import { runDrill, type Progress } from '../../harness/run/drill.ts';
 import type { EventOf } from '../../sandbox/index.ts';
 import { runFiredrill, tempDir, writeEnvironment, type FinishedCli } from './firedrill-cli.ts';
 import { service, startTestSandbox, type TestSandbox } from './sandbox.ts';
@@ -44,6 +47,32 @@ export const stage = async (): Promise<Stage> => {
 
 export const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
   runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
+
+export interface InProcessDrill {
+  /** The stage's environment file unless given. */
+  envFile?: string;
+  /** The stage's report folder unless given. */
+  reportDir?: string;
+  signal?: AbortSignal;
+  progress?: (p: Progress) => void;
+}
+
+/**
+ * A drill in this process, through the same runDrill the CLI calls, with the stage's harness
+ * driver: no CLI, no Playwright Test runner. What a drill decides is the same either way; how
+ * the CLI turns a journal into an exit code and a signal into an interrupt is for the tests that
+ * run `firedrill` itself.
+ */
+export const drill = (s: Stage, scenarioFile: string, options: InProcessDrill = {}): Promise<Journal> =>
+  runDrill({
+    scenario: loadScenario(scenarioFile),
+    environment: loadEnvironment(options.envFile ?? s.envFile),
+    driver: s.t.driver,
+    reportDir: options.reportDir ?? s.reportDir,
+    firedrillVersion: 'test',
+    signal: options.signal,
+    progress: options.progress,
+  });
 
 /**
  * Any call that changes the service or its task definitions. Reads do not, nor does STS's
