@@ -35,7 +35,7 @@ export default defineConfig({
   fullyParallel: false,
   // Generous: a busy 2-core CI machine must not turn a slow start into a red drill.
   timeout: 60_000,
-  expect: { timeout: 15_000 },
+  expect: { timeout: expectTimeoutMs(process.env.FIREDRILL_SMOKE_EXPECT_TIMEOUT_MS) },
   reporter: 'list',
   use: {
     browserName: 'chromium',
@@ -52,6 +52,13 @@ function parseSpecs(raw: string | undefined): string[] | undefined {
     throw new Error(`FIREDRILL_SMOKE_SPECS must be a JSON array of absolute paths, got ${raw}`);
   }
   return parsed;
+}
+
+function expectTimeoutMs(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 15_000;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`FIREDRILL_SMOKE_EXPECT_TIMEOUT_MS must be a whole number of milliseconds, got ${raw}`);
+  return ms;
 }
 
 function commonFolder(files: string[]): string {

@@ -33,6 +33,8 @@ export interface SmokeSpecOptions {
   chromiumSearchList?: string[];
   /** The whole Playwright run; 5 minutes by default. */
   timeoutMs?: number;
+  /** How long an `expect` waits for its condition; smoke.config.ts's 15 s by default. */
+  expectTimeoutMs?: number;
 }
 
 /** Runs `specFiles` (absolute, or relative to the working directory) and reports each test. */
@@ -55,6 +57,7 @@ export async function runSmokeSpecs(specFiles: string[], options: SmokeSpecOptio
     FIREDRILL_SMOKE_SPECS: JSON.stringify(files),
     FIREDRILL_SMOKE_OUTPUT_DIR: join(options.artifactsDir, 'specs'),
     FIREDRILL_CHROMIUM: found.path,
+    ...(options.expectTimeoutMs === undefined ? {} : { FIREDRILL_SMOKE_EXPECT_TIMEOUT_MS: String(options.expectTimeoutMs) }),
     PLAYWRIGHT_JSON_OUTPUT_FILE: reportFile,
     FORCE_COLOR: '0',
   });
