@@ -2,57 +2,50 @@
 // service ends on the current release; a budget too small fails and still restores; a held
 // lock or a foreign account refuses it before anything is touched.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListTagsForResourceCommand, ListTaskDefinitionsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { LockHeldError, lockTags as lockTagsFor } from '../../harness/safety/lock.ts';
 import { seedWhere } from '../support/faults.ts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../harness/config/load.ts';
-import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { validateCandidate } from '../../harness/run/validate.ts';
-import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { stage, type Stage } from '../support/drill-stage.ts';
+import { service, type TestSandbox } from '../support/sandbox.ts';
 import { cleanUpFiredrill, describeRun, runFiredrill, startFiredrill } from '../support/firedrill-cli.ts';
 import { waitFor } from '../support/wait.ts';
 
+// One sandbox for the file: every case starts on the steady current release and must end on it.
+let s: Stage;
 let t: TestSandbox;
 let baselineArn: string;
-let dir: string;
-
-beforeEach(async () => {
-  t = await startTestSandbox();
-  const deployed = await deployDemoService(t.ecs, { cluster: 'firedrill', service: 'demo', targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 60_000 });
-  baselineArn = deployed.taskDefinitionArn;
-  dir = mkdtempSync(join(tmpdir(), 'firedrill-validate-'));
-  writeFileSync(
-    join(dir, 'env.yaml'),
-    [
-      'name: test-sandbox',
-      'kind: sandbox',
-      `endpoint: ${t.sandbox.endpoint}`,
-      'cluster: firedrill',
-      'services:',
-      `  demo: { service: demo, url: "${t.demoUrl}" }`,
-      'poll: { intervalMs: 250 }',
-      'sandbox: { embedded: false }',
-    ].join('\n'),
-  );
-});
+let envFile: string;
+beforeAll(async () => {
+  s = await stage();
+  ({ t, baselineArn, envFile } = s);
+}, 2 * 60_000);
 afterEach(async () => {
+  // A case that failed half-way must not hand its faults or a foreign lock to the next.
+  await fetch(`${t.sandbox.endpoint}/_firedrill/faults`, { method: 'DELETE' });
+  const arn = (await service(t.ecs, 'firedrill', 'demo')).serviceArn!;
+  const left = await lockTags(arn);
+  if (left.length > 0) await t.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: left.map((tag) => tag.key!) }));
+});
+afterAll(async () => {
+  // Kills any command left running and removes the stage's folder, so only after the last case.
   await cleanUpFiredrill();
-  await t?.stop();
+  await s?.t.stop();
 });
 
-const validate = (budgetMs: number) =>
+const validate = (budgetMs: number, environmentFile = envFile) =>
   validateCandidate({
-    environment: loadEnvironment(join(dir, 'env.yaml')),
+    environment: loadEnvironment(environmentFile),
     service: 'demo',
     candidate: 'v1.2.0',
     driver: t.driver,
     budgetMs,
     rollbackBudgetMs: 600_000,
-    reportDir: join(dir, 'reports'),
+    reportDir: join(s.dir, 'validate-reports'),
     firedrillVersion: 'test',
   });
 
@@ -69,12 +62,12 @@ const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCom
 
 describe('firedrill validate', () => {
   it('killed with SIGKILL while its drill runs on the candidate, `firedrill recover` puts the service back on the current release', async () => {
-    const reportDir = join(dir, 'reports');
+    const reportDir = join(s.dir, 'killed-validation');
     // The drill inside the validation parks at its gate; the candidate is deployed and a bad release is on top of it.
     process.env['FIREDRILL_HOLD_AT'] = 'gate';
     let validation;
     try {
-      validation = startFiredrill(['validate', '--candidate', 'v1.2.0', '--env', join(dir, 'env.yaml'), '--report-dir', reportDir]);
+      validation = startFiredrill(['validate', '--candidate', 'v1.2.0', '--env', envFile, '--report-dir', reportDir]);
     } finally {
       delete process.env['FIREDRILL_HOLD_AT'];
     }
@@ -145,8 +138,9 @@ describe('firedrill validate', () => {
     expect(await lockTags(arn)).toEqual(expect.arrayContaining(foreign));
     await t.ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: foreign.map((f) => f.key!) }));
 
-    writeFileSync(join(dir, 'env.yaml'), `${readFileSync(join(dir, 'env.yaml'), 'utf8')}\nallowedAccountIds: ["111111111111"]\n`);
-    await expect(validate(300_000)).rejects.toThrow(/AWS account 000000000000, which environment test-sandbox does not allow/);
+    const foreignAccount = join(s.dir, 'foreign-account.yaml');
+    writeFileSync(foreignAccount, readFileSync(envFile, 'utf8').replace('allowedAccountIds: ["000000000000"]', 'allowedAccountIds: ["111111111111"]'));
+    await expect(validate(300_000, foreignAccount)).rejects.toThrow(/AWS account 000000000000, which environment drill-test does not allow/);
     const after = await service(t.ecs, 'firedrill', 'demo');
     expect(after.taskDefinition).toBe(baselineArn);
     expect(after.deployments).toHaveLength(1);
