@@ -17,6 +17,8 @@ export interface DemoServiceOptions {
   targetGroupArn: string;
   tag: string;
   desiredCount: number;
+  /** The service's first task definition; demoTaskDefinition(tag) by default. */
+  taskDefinition?: RegisterTaskDefinitionCommandInput;
 }
 
 export const DEMO_FAMILY = 'firedrill-demo';
@@ -54,7 +56,7 @@ export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandIn
 
 export const deployDemoService = async (client: ECSClient, options: DemoServiceOptions, wait: { timeoutMs: number; intervalMs?: number; onProgress?: (summary: string) => void }) => {
   await client.send(new CreateClusterCommand({ clusterName: options.cluster }));
-  const registered = await client.send(new RegisterTaskDefinitionCommand(demoTaskDefinition(options.tag)));
+  const registered = await client.send(new RegisterTaskDefinitionCommand(options.taskDefinition ?? demoTaskDefinition(options.tag)));
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
   if (!taskDefinitionArn) throw new Error('RegisterTaskDefinition returned no task definition ARN');
   await client.send(

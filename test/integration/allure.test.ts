@@ -17,16 +17,16 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { matchCategory, normalizeCategoriesConfig } from '@allurereport/core-api';
 import { chromium, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { PROBE_CSV_HEADER } from '../../harness/report/allure-attachments.ts';
 import { DRILL_CATEGORIES } from '../../harness/report/allure-categories.ts';
 import { allurePaths, generateAllureHtml } from '../../harness/report/allure-html.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import { summarizeJournal } from '../../harness/journal/summary.ts';
 import type { SmokeResult } from '../../harness/smoke/results.ts';
-import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, SCENARIOS_DIR, scenarioCopy, tempDir, writeEnvironment, type FinishedCli } from '../support/firedrill-cli.ts';
+import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, SCENARIOS_DIR, scenarioCopy, type FinishedCli } from '../support/firedrill-cli.ts';
 import { buildJournal, circuitBreakerTimeline, gateTimeline } from '../support/journal-builder.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { stage } from '../support/drill-stage.ts';
+import type { TestSandbox } from '../support/sandbox.ts';
 
 const MINUTE = 60_000;
 const SCENARIO = 'crash-on-start.yaml';
@@ -159,11 +159,7 @@ describe('Allure results and the HTML report of one drill', () => {
   let envFile: string;
 
   beforeAll(async () => {
-    t = await startTestSandbox();
-    await deployDemoService(t.ecs, { cluster: 'firedrill', service: 'demo', targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
-    dir = tempDir('firedrill-allure-');
-    reportDir = join(dir, 'reports');
-    envFile = writeEnvironment(dir, t);
+    ({ t, dir, envFile, reportDir } = await stage());
     run = await runFiredrill(['run', join(SCENARIOS_DIR, SCENARIO), '--env', envFile, '--report-dir', reportDir], 10 * MINUTE);
     const journals = journalsIn(reportDir);
     expect(journals, describeRun(run)).toHaveLength(1);

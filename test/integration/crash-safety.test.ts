@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverCommand } from '../../harness/cli/commands/recover.ts';
-import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
+import { DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { readManifest } from '../../harness/evidence/manifest.ts';
 import { HOLD_ENV, holdMarker, type HoldPoint } from '../../harness/run/hold.ts';
@@ -26,8 +26,9 @@ import type { Journal } from '../../harness/journal/journal.ts';
 import { RUN_TAG } from '../../harness/run/restore.ts';
 import { readTicket, TICKET_FILE, TicketWriter, writeTicket, type RestoreTicket } from '../../harness/run/restore-ticket.ts';
 import { LOCK_TAG } from '../../harness/safety/lock.ts';
-import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, startFiredrill, tempDir, writeEnvironment, type RunningCli } from '../support/firedrill-cli.ts';
-import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, startFiredrill, tempDir, type RunningCli } from '../support/firedrill-cli.ts';
+import { stage as demoStage, type Stage } from '../support/drill-stage.ts';
+import { service } from '../support/sandbox.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CLUSTER = 'firedrill';
@@ -48,13 +49,6 @@ const LOCKED_AT = new Set<HoldPoint>(['baseline', 'inject', 'inject:registered',
 const REGISTERED_AT = new Set<HoldPoint>(['inject:registered', 'gate', 'rollback', 'verify', 'restore', 'report']);
 
 type Track = 'SIGKILL' | 'SIGINT' | 'SIGTERM';
-
-interface Stage {
-  t: TestSandbox;
-  baselineArn: string;
-  serviceArn: string;
-  envFile: string;
-}
 
 const stages = new Map<Track, Stage>();
 let dir: string;
@@ -83,9 +77,7 @@ beforeAll(async () => {
   liveBadScenario = scenarioCopy(dir, 'http-errors.yaml', (doc) => doc.setIn(['smoke', 'browser'], doc.createNode([])));
   await Promise.all(
     (['SIGKILL', 'SIGINT', 'SIGTERM'] as const).map(async (track) => {
-      const t = await startTestSandbox();
-      const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 120_000 });
-      stages.set(track, { t, baselineArn: deployed.taskDefinitionArn, serviceArn: deployed.service.serviceArn!, envFile: writeEnvironment(dir, t, `crash-${track.toLowerCase()}`) });
+      stages.set(track, await demoStage({ envName: `crash-${track.toLowerCase()}` }));
     }),
   );
 }, 3 * MINUTE);

@@ -4,8 +4,7 @@
 // DeregisterTaskDefinition until the SDK has given up on one: restore must push through. The
 // journal's API figures must match, call for call, what the sandbox's event log says happened.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +12,14 @@ import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
 import type { ApiOperationStats } from '../../harness/ecs/api-stats.ts';
 import { ECS_MAX_ATTEMPTS } from '../../harness/ecs/client.ts';
 import { Driver } from '../../harness/ecs/driver.ts';
-import { deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { renderMarkdownSummary } from '../../harness/report/markdown.ts';
 import { runDrill } from '../../harness/run/drill.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import { FaultInjector } from '../../sandbox/api/faults.ts';
 import { ofKind, readEventLog, type EventOf, type FaultConfig, type SandboxEvent } from '../../sandbox/index.ts';
 import { SCENARIOS_DIR, writeEnvironment } from '../support/firedrill-cli.ts';
-import { service, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { service, type TestSandbox } from '../support/sandbox.ts';
+import { stage } from '../support/drill-stage.ts';
 import { waitFor } from '../support/wait.ts';
 
 const SEED = 5;
@@ -43,10 +42,8 @@ beforeAll(async () => {
   // deployment lives for minutes, far longer than the SDK's throttling backoff (up to 1 s, 2 s,
   // 4 s ...); at the default scale the circuit breaker rolls back in about a second, and a poller
   // in backoff can miss the bad deployment altogether. This keeps the two in ECS's proportion.
-  t = await startTestSandbox({ overrides: { timing: { provisionSeconds: 100 } } });
-  dir = mkdtempSync(join(tmpdir(), 'firedrill-drill-faults-'));
-  const deployed = await deployDemoService(t.ecs, { cluster: 'firedrill', service: 'demo', targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
-  baselineArn = deployed.taskDefinitionArn;
+  const s = await stage({ sandbox: { overrides: { timing: { provisionSeconds: 100 } } } });
+  ({ t, dir, baselineArn } = s);
 
   const put = await fetch(t.sandbox.faultsUrl, { method: 'PUT', body: JSON.stringify(DURING_DRILL) });
   expect(put.status).toBe(200);

@@ -6,11 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoTaskDefinition, deployDemoService } from '../../harness/ecs/demo-service.ts';
+import { demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
 import { startProber } from '../../harness/observe/prober.ts';
 import { startServicePoller } from '../../harness/observe/service-poller.ts';
 import { Timeline } from '../../harness/observe/timeline.ts';
-import { service, startTestSandbox, tasks, type TestSandbox } from '../support/sandbox.ts';
+import { service, tasks, type TestSandbox } from '../support/sandbox.ts';
+import { stage } from '../support/drill-stage.ts';
+import { cleanUpFiredrill } from '../support/firedrill-cli.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CLUSTER = 'firedrill';
@@ -79,12 +81,11 @@ describe('observers on the sandbox', () => {
   let t: TestSandbox;
   let baselineArn: string;
   beforeEach(async () => {
-    t = await startTestSandbox();
-    const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 60_000 });
-    baselineArn = deployed.taskDefinitionArn;
+    ({ t, baselineArn } = await stage());
   });
   afterEach(async () => {
     await t?.stop();
+    await cleanUpFiredrill();
   });
 
   const poller = (timeline: Timeline, errors: unknown[], name = SERVICE) =>

@@ -6,21 +6,18 @@
 // The sandbox's secret value is a canary too: the harness never knows it, so only redaction by
 // shape and place can keep it out.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
-import { deployDemoService, demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
-import { isSteady } from '../../harness/ecs/steady.ts';
-import { waitForService } from '../../harness/ecs/waits.ts';
+import { demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import { defaultConfig } from '../../sandbox/config.ts';
-import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, tempDir, writeEnvironment, type FinishedCli } from '../support/firedrill-cli.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy, type FinishedCli } from '../support/firedrill-cli.ts';
+import type { TestSandbox } from '../support/sandbox.ts';
+import { stage } from '../support/drill-stage.ts';
 
-const CLUSTER = 'firedrill';
-const SERVICE = 'demo';
 const MINUTE = 60_000;
 
 /** In the baseline task definition: two secret-looking names, and one a name gives no hint about. */
@@ -78,20 +75,13 @@ describe('canary secrets never reach the evidence', () => {
   let bundleDir: string;
 
   beforeAll(async () => {
-    t = await startTestSandbox();
-    await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
     // The baseline the drill finds: the demo task definition with the canaries in its environment.
     const td = demoTaskDefinition('v1.0.0');
     const web = td.containerDefinitions![0]!;
     web.environment = [...(web.environment ?? []), ...Object.entries(BASELINE_ENV).map(([name, value]) => ({ name, value }))];
-    const registered = await t.ecs.send(new RegisterTaskDefinitionCommand(td));
-    baselineArn = registered.taskDefinition!.taskDefinitionArn!;
-    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: baselineArn }));
-    await waitForService(t.driver, CLUSTER, SERVICE, 'the canary baseline to be steady', (s) => isSteady(s, baselineArn), { deadline: Date.now() + 90_000, intervalMs: 250 });
-
-    dir = tempDir('firedrill-redaction-');
-    reportDir = join(dir, 'reports');
-    const envFile = writeEnvironment(dir, t);
+    const s = await stage({ taskDefinition: td });
+    ({ t, dir, reportDir, baselineArn } = s);
+    const { envFile } = s;
     const scenario = scenarioCopy(
       dir,
       'partial-errors-command.yaml',

@@ -189,12 +189,24 @@ describe('sandbox deployments through the AWS SDK', () => {
     expect(failed.deployments).toHaveLength(2);
     expect(failed.deployments![0]).toMatchObject({ id: bad.deploymentId, status: 'PRIMARY', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' });
     expect(failed.deployments![1]).toMatchObject({ id: baselineId, status: 'ACTIVE', rolloutState: 'COMPLETED', runningCount: 2 });
-    const launchedBefore = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId).length;
-    // Nothing more is launched for the failed deployment: the count stays put across many ticks.
-    await waitFor(async () => (await service(t.ecs, CLUSTER, SERVICE)).deployments![0]!.pendingCount === 0, 10_000, 'no pending tasks');
+    // Nothing more is launched for the failed deployment: no launch after the sandbox failed it,
+    // while every task it did launch stops (a task launched just before may still be pulling).
+    await waitFor(
+      async () => {
+        const svc = await service(t.ecs, CLUSTER, SERVICE);
+        return svc.deployments![0]!.pendingCount === 0 && svc.deployments![0]!.runningCount === 0;
+      },
+      10_000,
+      'no pending or running tasks of the failed deployment',
+    );
     const events = readEventLog(t.sandbox.eventLogPath);
-    const launchesAfterFailure = ofKind(events, 'task.launched').filter((e) => e.deploymentId === bad.deploymentId);
-    expect(launchesAfterFailure.length).toBe(launchedBefore);
+    const failedAt = ofKind(events, 'deployment.state').find((e) => e.deploymentId === bad.deploymentId && e.rolloutState === 'FAILED')?.epochMs;
+    expect(failedAt, 'the sandbox logged the deployment FAILED').toBeTypeOf('number');
+    const launches = ofKind(events, 'task.launched').filter((e) => e.deploymentId === bad.deploymentId);
+    expect(launches.length).toBeGreaterThan(0);
+    expect(launches.filter((e) => e.epochMs > failedAt!)).toEqual([]);
+    const stopped = (await tasks(t.ecs, CLUSTER, SERVICE, 'STOPPED')).filter((task) => task.startedBy === bad.deploymentId);
+    expect(stopped.length).toBe(launches.length);
     expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
   });
 

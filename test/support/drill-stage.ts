@@ -2,13 +2,13 @@
 // an environment file for it, and the checks that a drill left the service as it found it.
 
 import { join } from 'node:path';
-import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ListTagsForResourceCommand, ListTaskDefinitionsCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { expect } from 'vitest';
 import { loadEnvironment, loadScenario } from '../../harness/config/load.ts';
 import { deployDemoService, DEMO_FAMILY } from '../../harness/ecs/demo-service.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import { runDrill, type Progress } from '../../harness/run/drill.ts';
-import type { EventOf } from '../../sandbox/index.ts';
+import type { EventOf, SandboxOptions } from '../../sandbox/index.ts';
 import { runFiredrill, tempDir, writeEnvironment, type FinishedCli } from './firedrill-cli.ts';
 import { service, startTestSandbox, type TestSandbox } from './sandbox.ts';
 import { waitFor } from './wait.ts';
@@ -20,23 +20,40 @@ export interface Stage {
   t: TestSandbox;
   baselineArn: string;
   baselineDeploymentId: string;
+  serviceArn: string;
   dir: string;
   envFile: string;
   reportDir: string;
 }
 
-/** A fresh sandbox with the demo service steady on v1.0.0, and an environment file for it. */
-export const stage = async (): Promise<Stage> => {
-  const t = await startTestSandbox();
+export interface StageOptions {
+  sandbox?: SandboxOptions;
+  /** The environment's name, and its file's; drill-test by default. */
+  envName?: string;
+  /** The service's first task definition; the demo's v1.0.0 by default. */
+  taskDefinition?: RegisterTaskDefinitionCommandInput;
+}
+
+/**
+ * The set-up of every test that needs the demo service: a fresh sandbox with the demo service
+ * steady on its baseline (v1.0.0), 2 tasks, and an environment file for it.
+ */
+export const stage = async (options: StageOptions = {}): Promise<Stage> => {
+  const t = await startTestSandbox(options.sandbox);
   try {
-    const deployed = await deployDemoService(t.ecs, { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2 }, { timeoutMs: 90_000 });
+    const deployed = await deployDemoService(
+      t.ecs,
+      { cluster: CLUSTER, service: SERVICE, targetGroupArn: t.demoTargetGroupArn, tag: 'v1.0.0', desiredCount: 2, taskDefinition: options.taskDefinition },
+      { timeoutMs: 90_000 },
+    );
     const dir = tempDir();
     return {
       t,
       baselineArn: deployed.taskDefinitionArn,
       baselineDeploymentId: deployed.service.deployments![0]!.id!,
+      serviceArn: deployed.service.serviceArn!,
       dir,
-      envFile: writeEnvironment(dir, t),
+      envFile: writeEnvironment(dir, t, options.envName),
       reportDir: join(dir, 'reports'),
     };
   } catch (error) {
