@@ -108,7 +108,7 @@ const startHeld = (stage: Stage, point: HoldPoint, reportDir: string, scenarioFi
   // startFiredrill copies process.env synchronously at spawn, so no other case can see the variable.
   process.env[HOLD_ENV] = point;
   try {
-    return startFiredrill(['run', scenarioFile, '--env', stage.envFile, '--report-dir', reportDir]);
+    return startFiredrill(['run', scenarioFile, '--env', stage.envFile, '--report-dir', reportDir, '--no-html']);
   } finally {
     delete process.env[HOLD_ENV];
   }

@@ -3,11 +3,12 @@
 // never starts one of its own), judged by the journals it wrote, the sandbox's ground-truth
 // event log and the service as DescribeServices shows it afterwards.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../harness/config/load.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
+import { allurePaths } from '../../harness/report/allure-html.ts';
 import {
   cleanUpFiredrill,
   describeRun,
@@ -114,11 +115,16 @@ describe('every shipped scenario through firedrill run', () => {
   let journals: Journal[] = [];
   let events: SandboxEvent[] = [];
   let summary = '';
+  let htmlBuilt = true;
+  let resultsWritten = 0;
 
   // One CLI run of every scenario, which each test below judges: -t on any of them still runs it.
   beforeAll(async () => {
     const reportDir = reportDirFor('shipped');
-    r = await runFiredrill(['run', ...SHIPPED.map((f) => join(SCENARIOS_DIR, f)), '--env', s.envFile, '--report-dir', reportDir], 19 * MINUTE);
+    // --no-html: building the Allure report is allure.test.ts's to prove; here it would only cost time.
+    r = await runFiredrill(['run', ...SHIPPED.map((f) => join(SCENARIOS_DIR, f)), '--env', s.envFile, '--report-dir', reportDir, '--no-html'], 19 * MINUTE);
+    htmlBuilt = existsSync(allurePaths(reportDir).report);
+    resultsWritten = existsSync(allurePaths(reportDir).results) ? readdirSync(allurePaths(reportDir).results).filter((f) => f.endsWith('-result.json')).length : 0;
     journals = journalsIn(reportDir);
     events = readEventLog(s.t.sandbox.eventLogPath);
     summary = `${describeRun(r)}\n--- journals\n${journals.map((j) => `${j.scenario.name}: ${j.outcome} ${j.problems.join('; ')}`).join('\n')}`;
@@ -147,6 +153,12 @@ describe('every shipped scenario through firedrill run', () => {
     const injected = journals.map((j) => j.injected!.taskDefinitionArn);
     expect(new Set(injected).size).toBe(SHIPPED.length);
     await expectInactive(s, injected);
+  });
+
+  it('--no-html writes every Allure result and no HTML report', () => {
+    expect(r.stdout, summary).not.toContain('HTML report');
+    expect(htmlBuilt).toBe(false);
+    expect(resultsWritten, summary).toBe(SHIPPED.length);
   });
 
   /*
@@ -206,7 +218,7 @@ describe('interrupting a drill', () => {
         doc.setIn(['expectations', 'recoveryWithinSeconds'], 600);
       });
       const started = Date.now();
-      const cli = startFiredrill(['run', file, '--env', s.envFile, '--report-dir', reportDir]);
+      const cli = startFiredrill(['run', file, '--env', s.envFile, '--report-dir', reportDir, '--no-html']);
       await waitForStdout(cli, /^\s+\d+\.\ds {2}gate: waiting for /m, 3 * MINUTE);
       // And the bad release is really serving, so there is something to restore.
       const bad = await waitFor(

@@ -71,7 +71,7 @@ const environmentWith = (name: string, replace: Record<string, string>): string 
 };
 
 const runWith = (envFile: string, scenario: string, extra: string[] = []) =>
-  runFiredrill(['run', scenario, '--env', envFile, '--report-dir', reportDir, ...extra], 4 * MINUTE);
+  runFiredrill(['run', scenario, '--env', envFile, '--report-dir', reportDir, '--no-html', ...extra], 4 * MINUTE);
 
 const contextOf = (j: Journal) => JSON.stringify({ outcome: j.outcome, phases: j.phases, problems: j.problems, restore: j.restore }, null, 2);
 

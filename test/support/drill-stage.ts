@@ -63,7 +63,7 @@ export const stage = async (options: StageOptions = {}): Promise<Stage> => {
 };
 
 export const run = (s: Stage, scenarios: string[], timeoutMs: number): Promise<FinishedCli> =>
-  runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir], timeoutMs);
+  runFiredrill(['run', ...scenarios, '--env', s.envFile, '--report-dir', s.reportDir, '--no-html'], timeoutMs);
 
 export interface InProcessDrill {
   /** The stage's environment file unless given. */

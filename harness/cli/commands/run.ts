@@ -15,7 +15,7 @@ import { clearAllureResults, generateReportDirHtml } from '../../report/allure-h
 import { writeManifest } from '../../evidence/manifest.ts';
 import { productionRefusal } from '../../safety/guard.ts';
 
-export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR] [--allow-production]
+export const RUN_USAGE = `Usage: firedrill run [SCENARIO...] [--env NAME|FILE] [--report-dir DIR] [--allow-production] [--no-html]
 
 Runs rollback drills: each scenario injects a failing release, lets the rollback path bring
 the baseline back, measures recovery, judges the expectations, smoke-tests the restored
@@ -30,6 +30,9 @@ Options:
   --allow-production
                     Consent to drill an environment of kind production; each scenario must
                     also carry the tag "production". Without both, nothing is touched.
+  --no-html         Skip the Allure HTML report (the journals, evidence, summary.md,
+                    junit.xml and allure-results are written all the same); build it later
+                    with \`firedrill report\`.
 
 Before anything is touched, each drill checks that the credentials belong to one of the
 environment's allowedAccountIds (STS GetCallerIdentity), that ECS answers for the cluster
@@ -47,10 +50,12 @@ export interface RunPlan {
   environment: ReturnType<typeof loadEnvironment>;
   reportDir: string;
   allowProduction: boolean;
+  /** Build the Allure HTML report at the end (the default); the evidence is written either way. */
+  html: boolean;
 }
 
 /** Loads and cross-checks everything first, so bad input never touches the environment. */
-export const prepareRun = (patterns: string[], env: string | undefined, reportDir: string | undefined, allowProduction = false): RunPlan => {
+export const prepareRun = (patterns: string[], env: string | undefined, reportDir: string | undefined, allowProduction = false, html = true): RunPlan => {
   const environment = loadEnvironment(env ?? 'sandbox');
   const scenarioFiles = resolveScenarioFiles(patterns.length > 0 ? patterns : ['scenarios/*.yaml'], process.cwd());
   for (const file of scenarioFiles) {
@@ -60,7 +65,7 @@ export const prepareRun = (patterns: string[], env: string | undefined, reportDi
     const refused = productionRefusal(environment.environment, loaded.scenario, allowProduction);
     if (refused) throw new UserError(`${loaded.file}: ${refused}`);
   }
-  return { scenarioFiles, environment, reportDir: resolve(reportDir ?? 'reports'), allowProduction };
+  return { scenarioFiles, environment, reportDir: resolve(reportDir ?? 'reports'), allowProduction, html };
 };
 
 export const executeRun = async (plan: RunPlan): Promise<number> => {
@@ -82,9 +87,11 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
   process.stdout.write(`firedrill: reports: ${resolve(plan.reportDir, 'summary.md')}, ${resolve(plan.reportDir, 'junit.xml')}, and a timeline.svg beside each journal (${reports.files.length} files)\n`);
   // The HTML report is a convenience on top of the evidence: a failure to build it is reported, never fatal.
   // It appends this run to <report dir>/allure-history.jsonl, which gives later reports their history and trend.
-  await generateReportDirHtml(plan.reportDir)
-    .then((html) => process.stdout.write(`firedrill: HTML report: ${html.index}\n`))
-    .catch((error: unknown) => process.stderr.write(`firedrill: the Allure HTML report could not be built: ${error instanceof Error ? error.message : String(error)}\n`));
+  if (plan.html) {
+    await generateReportDirHtml(plan.reportDir)
+      .then((html) => process.stdout.write(`firedrill: HTML report: ${html.index}\n`))
+      .catch((error: unknown) => process.stderr.write(`firedrill: the Allure HTML report could not be built: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
   const outcome = worstOutcome(journals.map((j) => j.outcome));
   return missing > 0 && outcome === 'passed' ? ExitCode.drillFailed : exitCodeOf(outcome);
 };
@@ -92,14 +99,14 @@ export const executeRun = async (plan: RunPlan): Promise<number> => {
 export const runCommand = async (args: string[]): Promise<number> => {
   const { values, positionals } = parse(
     args,
-    { env: { type: 'string' }, 'report-dir': { type: 'string' }, 'allow-production': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { env: { type: 'string' }, 'report-dir': { type: 'string' }, 'allow-production': { type: 'boolean' }, 'no-html': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     RUN_USAGE,
   );
   if (values.help) {
     process.stdout.write(RUN_USAGE);
     return ExitCode.ok;
   }
-  const plan = prepareRun(positionals, values.env, values['report-dir'], values['allow-production'] ?? false);
+  const plan = prepareRun(positionals, values.env, values['report-dir'], values['allow-production'] ?? false, !values['no-html']);
   await checkEmbeddedSandboxPorts(plan.environment, plan.reportDir);
   return executeRun(plan);
 };
