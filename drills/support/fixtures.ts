@@ -8,6 +8,7 @@ import { test as base } from '@playwright/test';
 import { loadEnvironment, type LoadedEnvironment, type LoadedScenario } from '../../harness/config/load.ts';
 import { Driver } from '../../harness/ecs/driver.ts';
 import { runDrill, type Progress } from '../../harness/run/drill.ts';
+import { SharedChromium } from '../../harness/smoke/browser.ts';
 import type { Journal } from '../../harness/journal/journal.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { ensureSandbox } from './embedded-sandbox.ts';
@@ -29,6 +30,8 @@ interface WorkerFixtures {
   environment: LoadedEnvironment;
   sandbox: Sandbox | undefined;
   driver: Driver;
+  /** One Chromium for the smoke checks of every drill in this worker, launched at the first. */
+  chromium: SharedChromium;
 }
 
 export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
@@ -57,7 +60,15 @@ export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  drill: async ({ environment, driver }, use) => {
+  chromium: [
+    async ({}, use) => {
+      const chromium = new SharedChromium();
+      await use(chromium);
+      await chromium.close();
+    },
+    { scope: 'worker' },
+  ],
+  drill: async ({ environment, driver, chromium }, use) => {
     const interrupt = new AbortController();
     let running: Promise<Journal> | undefined;
     let finished = false;
@@ -80,6 +91,7 @@ export const test = base.extend<{ drill: DrillFixture }, WorkerFixtures>({
           allowProduction: process.env['FIREDRILL_ALLOW_PRODUCTION'] === '1',
           progress: printProgress,
           step: (phase, body) => test.step(phase, body),
+          browser: chromium,
         });
         void running.finally(() => (finished = true)).catch(() => undefined);
         return running;

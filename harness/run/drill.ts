@@ -19,6 +19,7 @@ import { TICKET_FILE, TicketWriter } from './restore-ticket.ts';
 import { TaskRunner } from './task-runner.ts';
 import { baselineTask } from './phases/baseline.ts';
 import { browserFixture } from './phases/browser.ts';
+import type { SharedChromium } from '../smoke/browser.ts';
 import { gateTask } from './phases/gate.ts';
 import { injectTask } from './phases/inject.ts';
 import { observeFixture } from './phases/observe.ts';
@@ -46,6 +47,12 @@ export interface DrillOptions {
   progress?: (p: Progress) => void;
   /** Wraps each phase, e.g. in Playwright's test.step. */
   step?: <T>(phase: Phase, body: () => Promise<T>) => Promise<T>;
+  /**
+   * A browser for the smoke checks that the caller keeps open across drills and closes itself
+   * (a Playwright worker running several). Without it the drill launches its own when a browser
+   * check first needs one, and closes it before restore.
+   */
+  browser?: SharedChromium;
 }
 
 /**
@@ -144,7 +151,7 @@ class DrillRun {
       // browser closes before it.
       const observers = await runner.run(observeFixture(ctx), undefined);
       const preflighted = await runner.run(preflightTask(ctx), undefined);
-      const browser = await runner.run(browserFixture(ctx), undefined);
+      const browser = await runner.run(browserFixture(ctx, this.options.browser), undefined);
       await runner.run(baselineTask(ctx), { preflighted, observers, browser });
       const injected = await runner.run(injectTask(ctx), preflighted);
       await runner.run(gateTask(ctx), injected);

@@ -70,15 +70,18 @@ export interface BrowserCheckOptions {
 }
 
 /**
- * One Chromium for every browser check of a drill, baseline and after recovery alike: launched at
- * the first check and closed by its owner. A launch costs seconds and ~100 MiB; a drill used to
- * pay it twice.
+ * One Chromium for every browser check of a drill (baseline and after recovery), or of every
+ * drill of a Playwright worker: launched at the first check and closed by its owner. A launch
+ * costs seconds and ~100 MiB. A browser that crashed or failed to launch is launched again at
+ * the next check, so one bad launch does not fail every drill after it.
  */
 export class SharedChromium {
   private launched?: Promise<Browser>;
 
   get(executablePath: string): Promise<Browser> {
-    this.launched ??= chromium.launch(chromiumLaunchOptions(executablePath));
+    // Chained, so checks that ask at once share one launch.
+    const previous = this.launched?.catch(() => undefined) ?? Promise.resolve(undefined);
+    this.launched = previous.then((browser) => (browser?.isConnected() ? browser : chromium.launch(chromiumLaunchOptions(executablePath))));
     return this.launched;
   }
 

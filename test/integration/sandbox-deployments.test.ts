@@ -112,7 +112,16 @@ describe('sandbox deployments through the AWS SDK', () => {
     const bad = await rollTo(t.ecs, 'v9.9.9');
 
     // While rolling back: the baseline is PRIMARY again under its own id, the bad one ACTIVE and FAILED.
-    const rolling = await waitForService(t.ecs, CLUSTER, SERVICE, 'the breaker to trip', (s) => s.deployments?.some((d) => d.id === bad.deploymentId && d.rolloutState === 'FAILED') ?? false);
+    // On a busy machine the rollback can finish between two polls; its events still tell the trip.
+    const rolling = await waitForService(
+      t.ecs,
+      CLUSTER,
+      SERVICE,
+      'the breaker to trip',
+      (s) =>
+        (s.deployments?.some((d) => d.id === bad.deploymentId && d.rolloutState === 'FAILED') ?? false) ||
+        (s.events ?? []).some((e) => e.message === `(service demo) (deployment ${bad.deploymentId}) deployment failed: tasks failed to start.`),
+    );
     if (rolling.deployments!.length === 2) {
       expect(rolling.deployments![0]).toMatchObject({ id: baselineId, status: 'PRIMARY', taskDefinition: taskDefinitionArn });
       expect(rolling.deployments![0]!.rolloutStateReason).toBe(`ECS deployment circuit breaker: rolling back to deploymentId ${baselineId}.`);

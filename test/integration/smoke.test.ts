@@ -213,7 +213,7 @@ describe('browser checks', () => {
     }
   });
 
-  it('share one browser across runs when the caller keeps it, and the owner closes it', async () => {
+  it('share one browser across runs when the caller keeps it, launch it again if it went away, and the owner closes it', async () => {
     const shared = new SharedChromium();
     const check = browser({ visibleText: ['{baselineTag}'] });
     const [first] = await runBrowserChecks(app.url, [check], values, { artifactsDir, shared });
@@ -224,8 +224,15 @@ describe('browser checks', () => {
     const [second] = await runBrowserChecks(app.url, [check], values, { artifactsDir, shared });
     expect([first?.status, second?.status]).toEqual(['passed', 'passed']);
     expect(await shared.get(found.path), 'the second run used the same browser').toBe(open);
+    // A browser that went away (a crash) is launched again for the next check, not handed out dead.
+    await open.close();
+    const [third] = await runBrowserChecks(app.url, [check], values, { artifactsDir, shared });
+    expect(third?.status, third?.summary).toBe('passed');
+    const relaunched = await shared.get(found.path);
+    expect(relaunched).not.toBe(open);
+    expect(relaunched.isConnected()).toBe(true);
     await shared.close();
-    expect(open.isConnected()).toBe(false);
+    expect(relaunched.isConnected()).toBe(false);
   });
 
   it('are skipped, never passed, when no Chromium can be found', async () => {
