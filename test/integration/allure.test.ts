@@ -328,31 +328,32 @@ describe('Allure results and the HTML report of one drill', () => {
       expect(tr.history.map((h) => h.status)).toEqual(['passed']);
       expect(tr.categories?.map((c) => c.name)).toEqual(['rollback too slow']);
     }, 3 * MINUTE);
-  });
 
-  // Run 3: a smoke check the healthy service cannot pass (a teapot status, as in drills.test.ts)
-  // makes the baseline unhealthy: the drill stops before touching anything, in seconds.
-  describe('a third run on an unhealthy baseline', () => {
-    let third: FinishedCli;
+    // Run 3: a smoke check the healthy service cannot pass (a teapot status, as in drills.test.ts)
+    // makes the baseline unhealthy: the drill stops before touching anything, in seconds. It sits
+    // inside run 2's block so that selecting it alone with -t still runs 1 and 2 before it.
+    describe('a third run on an unhealthy baseline', () => {
+      let third: FinishedCli;
 
-    beforeAll(async () => {
-      const file = scenarioCopy(dir, SCENARIO, (doc) => {
-        doc.setIn(['smoke'], doc.createNode({ http: [{ name: 'a teapot', path: '/api/version', status: 418 }] }));
+      beforeAll(async () => {
+        const file = scenarioCopy(dir, SCENARIO, (doc) => {
+          doc.setIn(['smoke'], doc.createNode({ http: [{ name: 'a teapot', path: '/api/version', status: 418 }] }));
+        });
+        third = await runFiredrill(['run', file, '--env', envFile, '--report-dir', reportDir], 4 * MINUTE);
+      }, 6 * MINUTE);
+
+      it('lands in "environment unhealthy before the drill", with both earlier runs in its history', () => {
+        expect(third.code, describeRun(third)).toBe(3);
+        const results = readResults(resultsDir);
+        expect(results).toHaveLength(1);
+        expect(results[0]!.statusDetails?.message).toContain('UNHEALTHY-BASELINE');
+        const tr = reportTestResult(reportDir, result.fullName!);
+        expect(tr.categories?.map((c) => c.name)).toEqual(['environment unhealthy before the drill']);
+        expect(reportCategories(reportDir)).toEqual([{ name: 'environment unhealthy before the drill', failed: 1 }]);
+        expect(historyEntries(reportDir)).toHaveLength(3);
+        expect(tr.history.map((h) => h.status).sort()).toEqual(['failed', 'passed']);
+        expect(statusDynamics(reportDir)).toHaveLength(3);
       });
-      third = await runFiredrill(['run', file, '--env', envFile, '--report-dir', reportDir], 4 * MINUTE);
-    }, 6 * MINUTE);
-
-    it('lands in "environment unhealthy before the drill", with both earlier runs in its history', () => {
-      expect(third.code, describeRun(third)).toBe(3);
-      const results = readResults(resultsDir);
-      expect(results).toHaveLength(1);
-      expect(results[0]!.statusDetails?.message).toContain('UNHEALTHY-BASELINE');
-      const tr = reportTestResult(reportDir, result.fullName!);
-      expect(tr.categories?.map((c) => c.name)).toEqual(['environment unhealthy before the drill']);
-      expect(reportCategories(reportDir)).toEqual([{ name: 'environment unhealthy before the drill', failed: 1 }]);
-      expect(historyEntries(reportDir)).toHaveLength(3);
-      expect(tr.history.map((h) => h.status).sort()).toEqual(['failed', 'passed']);
-      expect(statusDynamics(reportDir)).toHaveLength(3);
     });
   });
 });
