@@ -5,9 +5,8 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Journal } from '../../harness/journal/journal.ts';
 import { ofKind, readEventLog } from '../../sandbox/index.ts';
-import { drill, expectInactive, expectSteadyOnBaseline, isMutating, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
+import { drill, expectInactive, expectSteadyOnBaseline, isMutating, journalContext, phaseOf, SERVICE, stage, verdictOf, type Stage } from '../support/drill-stage.ts';
 import { scenarioCopy } from '../support/firedrill-cli.ts';
 
 const MINUTE = 60_000;
@@ -21,20 +20,6 @@ afterAll(async () => {
   await s?.t.stop();
 });
 
-const verdict = (j: Journal, expectation: string) => {
-  const found = j.verdicts.find((v) => v.expectation === expectation);
-  if (!found) throw new Error(`journal ${j.runId} has no verdict ${expectation}: ${JSON.stringify(j.verdicts)}`);
-  return found;
-};
-
-const phase = (j: Journal, name: string) => {
-  const found = j.phases.find((p) => p.phase === name);
-  if (!found) throw new Error(`journal ${j.runId} has no ${name} phase: ${JSON.stringify(j.phases)}`);
-  return found;
-};
-
-const contextOf = (j: Journal) => JSON.stringify({ outcome: j.outcome, phases: j.phases, problems: j.problems, restore: j.restore, verdicts: j.verdicts }, null, 2);
-
 /** A shipped scenario without its browser checks (a browser launch proves nothing here), edited. */
 const scenario = (shipped: string, name: string, edit: Parameters<typeof scenarioCopy>[2]) =>
   scenarioCopy(s.dir, shipped, (doc) => {
@@ -47,16 +32,16 @@ describe('drills that cannot pass', () => {
     await expectSteadyOnBaseline(s, 'before the drill');
     const file = scenario('bad-image-tag.yaml', 'one-ms-budget', (doc) => doc.setIn(['expectations', 'recoveryWithinSeconds'], 0.001));
     const j = await drill(s, file, { reportDir: join(s.dir, 'one-ms-budget') });
-    const context = contextOf(j);
+    const context = journalContext(j);
     expect(j.scenario.file).toBe(file);
     expect(j.outcome, context).toBe('failed');
     expect(j.exitCode).toBe(1);
-    const recovery = verdict(j, 'recovery-within-budget');
+    const recovery = verdictOf(j, 'recovery-within-budget');
     expect(recovery.passed).toBe(false);
     expect(recovery.summary).toContain('0.001 s');
     expect(recovery.evidence).toMatchObject({ budgetMs: 1 });
     expect(j.restore.ok, j.restore.state).toBe(true);
-    expect(phase(j, 'restore').outcome).toBe('ok');
+    expect(phaseOf(j, 'restore').outcome).toBe('ok');
     await expectSteadyOnBaseline(s, context);
     await expectInactive(s, [j.injected!.taskDefinitionArn]);
   }, 4 * MINUTE);
@@ -69,14 +54,14 @@ describe('drills that cannot pass', () => {
       doc.setIn(['expectations', 'recoveryWithinSeconds'], 8);
     });
     const j = await drill(s, file, { reportDir: join(s.dir, 'rollback-does-nothing') });
-    const context = contextOf(j);
+    const context = journalContext(j);
     expect(j.outcome, context).toBe('failed');
     expect(j.exitCode).toBe(1);
     expect(j.rollbackPath).toBe('command');
     // The gate did fire and the "rollback" ran: it is the path that failed, not the detection.
     expect(j.markers.detectedBy).toMatch(/^gate /);
     expect(j.timeline.some((o) => o.source === 'action' && o.action === 'rollback-command')).toBe(true);
-    const recovery = verdict(j, 'recovery-within-budget');
+    const recovery = verdictOf(j, 'recovery-within-budget');
     expect(recovery.passed).toBe(false);
     expect(recovery.summary).toContain('8 s');
     expect(j.restore.ok, j.restore.state).toBe(true);
@@ -96,7 +81,7 @@ describe('drills that must touch nothing', () => {
     });
     const started = Date.now();
     const j = await drill(s, file, { reportDir: join(s.dir, 'teapot-baseline') });
-    const context = contextOf(j);
+    const context = journalContext(j);
     expect(j.outcome, context).toBe('unhealthy-baseline');
     expect(j.exitCode).toBe(3);
     expect(j.problems.join('\n')).toMatch(/smoke checks failed before anything was touched: a teapot/);

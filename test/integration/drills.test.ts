@@ -23,7 +23,7 @@ import {
 } from '../support/firedrill-cli.ts';
 import { ofKind, readEventLog, type SandboxEvent } from '../../sandbox/index.ts';
 import { service } from '../support/sandbox.ts';
-import { CLUSTER, expectInactive, expectSteadyOnBaseline, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
+import { CLUSTER, expectInactive, expectSteadyOnBaseline, phaseOf, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { waitFor } from '../support/wait.ts';
 
 const MINUTE = 60_000;
@@ -32,11 +32,6 @@ const SHIPPED = readdirSync(SCENARIOS_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-const phase = (j: Journal, name: string) => {
-  const found = j.phases.find((p) => p.phase === name);
-  if (!found) throw new Error(`journal ${j.runId} has no ${name} phase: ${JSON.stringify(j.phases)}`);
-  return found;
-};
 
 const onlyJournal = (reportDir: string, r: FinishedCli): Journal => {
   const journals = journalsIn(reportDir);
@@ -53,7 +48,7 @@ const onlyJournal = (reportDir: string, r: FinishedCli): Journal => {
 const drillWindow = (j: Journal) => {
   const from = j.markers.injectAt;
   if (from === undefined) throw new Error(`journal ${j.runId} has no injectAt`);
-  return { from, to: phase(j, 'restore').startedAt };
+  return { from, to: phaseOf(j, 'restore').startedAt };
 };
 
 const inWindow = <E extends SandboxEvent>(events: E[], j: Journal): E[] => {
@@ -244,8 +239,8 @@ describe('interrupting a drill', () => {
       expect(j.outcome, output).toBe('interrupted');
       expect(j.exitCode).toBe(1);
       expect(j.injected!.taskDefinitionArn).toBe(bad);
-      expect(phase(j, 'gate').outcome).toBe('interrupted');
-      const restore = phase(j, 'restore');
+      expect(phaseOf(j, 'gate').outcome).toBe('interrupted');
+      const restore = phaseOf(j, 'restore');
       expect(restore.outcome, restore.detail).toBe('ok');
       expect(restore.endedAt).toBeTypeOf('number');
       expect(j.restore.ok, j.restore.state).toBe(true);

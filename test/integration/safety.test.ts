@@ -9,27 +9,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Journal } from '../../harness/journal/journal.ts';
 import { LOCK_EXPIRES_TAG, LOCK_HOLDER_TAG, LOCK_TAG } from '../../harness/safety/lock.ts';
 import { ofKind, readEventLog } from '../../sandbox/index.ts';
 import { seedWhere } from '../support/faults.ts';
-import { CLUSTER, drill, expectInactive, expectSteadyOnBaseline, isMutating, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
+import { CLUSTER, drill, expectInactive, expectSteadyOnBaseline, isMutating, journalContext, run, SERVICE, stage, type Stage } from '../support/drill-stage.ts';
 import { cleanUpFiredrill, describeRun, journalsIn, runFiredrill, scenarioCopy } from '../support/firedrill-cli.ts';
-import { service } from '../support/sandbox.ts';
 
 const MINUTE = 60_000;
 const LOCK_KEYS = [LOCK_TAG, LOCK_HOLDER_TAG, LOCK_EXPIRES_TAG];
 
 let s: Stage;
-let reportDir: string;
 let serviceArn: string;
 /** bad-image-tag with HTTP smoke only: a browser launch adds seconds and proves nothing here. */
 let fastScenario: string;
 
 beforeAll(async () => {
   s = await stage();
-  reportDir = join(s.dir, 'reports');
-  serviceArn = (await service(s.t.ecs, CLUSTER, SERVICE)).serviceArn!;
+  serviceArn = s.serviceArn;
   fastScenario = scenarioCopy(s.dir, 'bad-image-tag.yaml', (doc) => doc.deleteIn(['smoke', 'browser']));
 }, 3 * MINUTE);
 
@@ -71,16 +67,14 @@ const environmentWith = (name: string, replace: Record<string, string>): string 
 };
 
 const runWith = (envFile: string, scenario: string, extra: string[] = []) =>
-  runFiredrill(['run', scenario, '--env', envFile, '--report-dir', reportDir, '--no-html', ...extra], 4 * MINUTE);
-
-const contextOf = (j: Journal) => JSON.stringify({ outcome: j.outcome, phases: j.phases, problems: j.problems, restore: j.restore }, null, 2);
+  runFiredrill(['run', scenario, '--env', envFile, '--report-dir', s.reportDir, '--no-html', ...extra], 4 * MINUTE);
 
 const callsSince = (t0: number) => ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.call').filter((e) => e.epochMs >= t0);
 
 const lockTagsNow = async () =>
   ((await s.t.ecs.send(new ListTagsForResourceCommand({ resourceArn: serviceArn }))).tags ?? []).filter((t) => LOCK_KEYS.includes(t.key!));
 
-const lastJournal = () => journalsIn(reportDir).at(-1)!;
+const lastJournal = () => journalsIn(s.reportDir).at(-1)!;
 
 describe('drill lock', () => {
   it(
@@ -120,14 +114,14 @@ describe('drill lock', () => {
           ],
         }),
       );
-      const j = await drill(s, fastScenario, { reportDir: reportDir });
-      const r = contextOf(j);
-      expect(j.exitCode, r).toBe(0);
+      const j = await drill(s, fastScenario);
+      const context = journalContext(j);
+      expect(j.exitCode, context).toBe(0);
       expect(j.problems.join('\n')).toMatch(/warning: took over an expired drill lock \(run crashed-run by ana@laptop/);
       const acquired = j.timeline.find((o) => o.source === 'action' && o.action === 'lock-acquired');
       const released = j.timeline.find((o) => o.source === 'action' && o.action === 'lock-released');
       expect(acquired && released && acquired.t < released.t).toBe(true);
-      await expectSteadyOnBaseline(s, r);
+      await expectSteadyOnBaseline(s, context);
       await expectInactive(s, [j.injected!.taskDefinitionArn]);
     },
     5 * MINUTE,
@@ -217,14 +211,14 @@ describe('deadlines', () => {
       expect(faults.ok).toBe(true);
       try {
         const envFile = environmentWith('tight-inject', { 'drillSeconds: 900': 'drillSeconds: 900, injectSeconds: 1' });
-        const j = await drill(s, fastScenario, { envFile, reportDir: reportDir });
-        const r = contextOf(j);
-        expect(j.exitCode, r).toBe(1);
+        const j = await drill(s, fastScenario, { envFile });
+        const context = journalContext(j);
+        expect(j.exitCode, context).toBe(1);
         expect(j.outcome).toBe('error');
         expect(j.problems.join('\n')).toMatch(/inject exceeded its deadline, timeouts.injectSeconds \(1 s\)/);
         expect(j.phases.find((p) => p.phase === 'inject')?.outcome).toBe('failed');
         expect(j.restore.ok).toBe(true);
-        await expectSteadyOnBaseline(s, r);
+        await expectSteadyOnBaseline(s, context);
         // The revision the slow call registered was still learnt and deregistered by restore.
         expect(j.injected?.taskDefinitionArn).toMatch(/:task-definition\//);
         await expectInactive(s, [j.injected!.taskDefinitionArn]);
@@ -247,16 +241,16 @@ describe('a reply lost after ECS applied the call', () => {
       expect(faults.ok).toBe(true);
       try {
         const t0 = Date.now();
-        const j = await drill(s, fastScenario, { reportDir: reportDir });
-        const r = contextOf(j);
-        expect(j.exitCode, r).toBe(0);
+        const j = await drill(s, fastScenario);
+        const context = journalContext(j);
+        expect(j.exitCode, context).toBe(0);
         const registrations = ofKind(readEventLog(s.t.sandbox.eventLogPath), 'api.fault').filter((e) => e.epochMs >= t0 && e.operation === 'RegisterTaskDefinition');
         expect(registrations.map((e) => e.fault)).toEqual(['applied']);
         const deregistered = j.timeline.filter((o) => o.source === 'action' && o.action === 'deregister-task-definition');
         expect(deregistered).toHaveLength(2);
         expect(deregistered.filter((o) => o.source === 'action' && o.detail['found'] === 'by its firedrill:run tag')).toHaveLength(1);
         // Only the baseline stays ACTIVE: the revision whose ARN the drill never learnt is gone too.
-        await expectSteadyOnBaseline(s, r);
+        await expectSteadyOnBaseline(s, context);
       } finally {
         await fetch(`${s.t.sandbox.endpoint}/_firedrill/faults`, { method: 'DELETE' });
       }

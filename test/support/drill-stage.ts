@@ -91,6 +91,23 @@ export const drill = (s: Stage, scenarioFile: string, options: InProcessDrill = 
     progress: options.progress,
   });
 
+/** The journal's phase record; a journal without it fails the test, naming what it has. */
+export const phaseOf = (j: Journal, name: string) => {
+  const found = j.phases.find((p) => p.phase === name);
+  if (!found) throw new Error(`journal ${j.runId} has no ${name} phase: ${JSON.stringify(j.phases)}`);
+  return found;
+};
+
+/** The journal's verdict on one expectation; a journal without it fails the test, naming what it has. */
+export const verdictOf = (j: Journal, expectation: string) => {
+  const found = j.verdicts.find((v) => v.expectation === expectation);
+  if (!found) throw new Error(`journal ${j.runId} has no verdict ${expectation}: ${JSON.stringify(j.verdicts)}`);
+  return found;
+};
+
+/** What a failed assertion on an in-process drill prints: the parts of the journal that say why. */
+export const journalContext = (j: Journal) => JSON.stringify({ outcome: j.outcome, phases: j.phases, problems: j.problems, restore: j.restore, verdicts: j.verdicts }, null, 2);
+
 /**
  * Any call that changes the service or its task definitions. Reads do not, nor does STS's
  * GetCallerIdentity; TagResource and UntagResource only take and release the drill lock, and
