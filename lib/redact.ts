@@ -17,16 +17,28 @@ const tokenBefore = (text: string, offset: number): string => {
   return text.slice(start, offset);
 };
 
+/**
+ * Values that are credentials by their shape alone, wherever they appear. Redaction replaces
+ * them; `firedrill check` names the kind of one it finds in a plain environment variable.
+ */
+export const SECRET_SHAPES: ReadonlyArray<{ kind: string; pattern: RegExp; replacement: string }> = [
+  { kind: 'a private key', pattern: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, replacement: '***private-key***' },
+  { kind: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, replacement: '***aws-access-key-id***' },
+  { kind: 'a GitHub token', pattern: /\b(gh[pousr]_[A-Za-z0-9]{20,})\b/g, replacement: '***token***' },
+  { kind: 'a Slack token', pattern: /\b(xox[abpr]-[A-Za-z0-9-]{10,})\b/g, replacement: '***token***' },
+  { kind: 'a JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replacement: '***token***' },
+  // A password in a URL: scheme://user:password@host.
+  { kind: 'a password in a URL', pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"']+:)[^\s/?#@"']+@/gi, replacement: '$1***@' },
+];
+
+/** The kind of credential `value` contains by its shape ("an AWS access key id"), or undefined. */
+export const secretShapeOf = (value: string): string | undefined => SECRET_SHAPES.find((s) => new RegExp(s.pattern.source, s.pattern.flags.replace('g', '')).test(value))?.kind;
+
 const patterns: Array<[RegExp, Replacement]> = [
-  [/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, '***private-key***'],
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '***aws-access-key-id***'],
+  ...SECRET_SHAPES.map((s): [RegExp, Replacement] => [s.pattern, s.replacement]),
   [/(aws_secret_access_key|secretAccessKey|AWS_SECRET_ACCESS_KEY)(["'\s:=]+)[A-Za-z0-9/+=]{40}/g, '$1$2***'],
   [/(aws_session_token|sessionToken|AWS_SESSION_TOKEN)(["'\s:=]+)[A-Za-z0-9/+=]{16,}/g, '$1$2***'],
-  [/\b(gh[pousr]_[A-Za-z0-9]{20,})\b/g, '***token***'],
-  [/\b(xox[abpr]-[A-Za-z0-9-]{10,})\b/g, '***token***'],
   [/(authorization:\s*)(bearer|basic)\s+[^\s"']+/gi, '$1$2 ***'],
-  // A password in a URL: scheme://user:password@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"']+:)[^\s/?#@"']+@/gi, '$1***@'],
   // `password=...`, `"token": "..."`; not the `:secret:` resource type inside an ARN, which names
   // a Secrets Manager secret and is a reference, not a value.
   [

@@ -116,7 +116,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector(config.faults);
   let api: Awaited<ReturnType<typeof startApiServer>>;
   try {
-    api = await startApiServer({ port: config.port, state, events, onMutation: tickSoon, faults, accountId: config.accountId });
+    api = await startApiServer({ port: config.port, state, events, onMutation: tickSoon, faults, accountId: config.accountId, targetGroups: balancer, timing: config.timing });
   } catch (error) {
     clearInterval(interval);
     await Promise.allSettled([runtime.shutdown(), balancer.shutdown()]);

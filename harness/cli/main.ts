@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<(args: string[]) => Promise<number>
   plan: async () => (await import('./commands/plan.ts')).planCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   validate: async () => (await import('./commands/validate.ts')).validateCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
   metrics: async () => (await import('./commands/metrics.ts')).metricsCommand,
   verify: async () => (await import('./commands/verify.ts')).verifyCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
@@ -31,6 +32,7 @@ Commands:
   run [SCENARIO...] Run rollback drills (default: every scenario in scenarios/ on the sandbox)
   plan SCENARIO     Print what a drill would do and the release diff; touches nothing
   validate --candidate TAG  Pre-release validation of a tag (5-minute budget by default)
+  check             Security checks of a service's release (Security Hub ECS controls); read-only
   metrics [--window 30d]    Drill metrics over the run history, alert thresholds, Prometheus/EMF export
   report [--open]           Generate the HTML report (Allure Report 3) from the Allure results
   verify BUNDLE             Check a run's evidence bundle against its manifest.json

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { countApiCalls } from './api-stats.ts';
 
 export interface EcsTarget {
@@ -92,3 +93,6 @@ export const ecsClient = (target: EcsTarget): ECSClient => {
 
 /** STS answers one call a drill (GetCallerIdentity); fewer attempts than ECS, whose throttling is the one to outlast. */
 export const stsClient = (target: EcsTarget): STSClient => new STSClient({ ...common(target), maxAttempts: 5 });
+
+/** ELBv2, read-only: the target groups' health-check and deregistration settings that validate predicts with. */
+export const elbClient = (target: EcsTarget): ElasticLoadBalancingV2Client => new ElasticLoadBalancingV2Client({ ...common(target), maxAttempts: 5 });

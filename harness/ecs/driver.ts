@@ -1,4 +1,4 @@
-// The driver: the one place the harness talks to AWS. Every ECS and STS call of the drill,
+// The driver: the one place the harness talks to AWS. Every ECS, STS and ELBv2 call of the drill,
 // validate, recover and plan goes through a method here, so the things every call needs are
 // written once: the clients' settings (client.ts), the API counter (api-stats.ts), and for the
 // calls that must land (every change, and the reads a restore depends on) retries past the SDK's
@@ -28,8 +28,9 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { countApiCalls, type ApiCounter } from './api-stats.ts';
-import { ecsClient, stsClient, type EcsTarget } from './client.ts';
+import { ecsClient, elbClient, stsClient, type EcsTarget } from './client.ts';
 import { ecsAnswers, readEnvironmentSnapshot, type ClusterSnapshot } from './snapshot.ts';
 import { persist } from './transient.ts';
 
@@ -59,6 +60,16 @@ export interface DriverOptions extends EcsTarget {
   client?: ECSClient;
 }
 
+/** A target group's settings that decide how long a deployment takes. */
+export interface TargetGroupSettings {
+  arn: string;
+  name: string;
+  intervalSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  deregistrationDelaySeconds: number;
+}
+
 /** DescribeTasks takes at most 100 tasks a call. */
 const DESCRIBE_TASKS_BATCH = 100;
 
@@ -68,6 +79,7 @@ export class Driver {
   readonly now: () => number;
   private readonly ecs: ECSClient;
   private sts?: STSClient;
+  private elb?: ElasticLoadBalancingV2Client;
   private readonly ownsClient: boolean;
 
   constructor(readonly target: DriverOptions) {
@@ -80,6 +92,7 @@ export class Driver {
   destroy(): void {
     if (this.ownsClient) this.ecs.destroy();
     this.sts?.destroy();
+    this.elb?.destroy();
   }
 
   private call<T>(operation: string, body: (signal: AbortSignal | undefined) => Promise<T>, options: ReadOptions | undefined): Promise<T> {
@@ -124,6 +137,15 @@ export class Driver {
       found.push(...(out.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED'));
     }
     return found;
+  }
+
+  /** The service's RUNNING tasks, described: their timestamps say how long provisioning takes. */
+  async runningTasks(cluster: string, service: string, options?: ReadOptions): Promise<Task[]> {
+    const page = await this.call('ListTasks', (abortSignal) => this.ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING' }), { abortSignal }), options);
+    const arns = (page.taskArns ?? []).slice(0, DESCRIBE_TASKS_BATCH);
+    if (arns.length === 0) return [];
+    const out = await this.call('DescribeTasks', (abortSignal) => this.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }), { abortSignal }), options);
+    return (out.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING');
   }
 
   // ---- task definitions
@@ -184,6 +206,45 @@ export class Driver {
   /** Every cluster with its services and tasks, read-only: what `firedrill sandbox status` shows. */
   snapshot(): Promise<ClusterSnapshot[]> {
     return readEnvironmentSnapshot(this.ecs);
+  }
+
+  /** The target groups' health checks and deregistration delays (ELBv2 DescribeTargetGroups and their attributes). */
+  async targetGroups(arns: string[], options?: ReadOptions): Promise<TargetGroupSettings[]> {
+    if (arns.length === 0) return [];
+    this.elb ??= elbClient(this.target);
+    const elb = this.elb;
+    const out = await this.call('DescribeTargetGroups', (abortSignal) => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: arns }), { abortSignal }), options);
+    const settings: TargetGroupSettings[] = [];
+    for (const tg of out.TargetGroups ?? []) {
+      const attributes = await this.call('DescribeTargetGroupAttributes', (abortSignal) => elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tg.TargetGroupArn }), { abortSignal }), options);
+      const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+      settings.push({
+        arn: tg.TargetGroupArn ?? '',
+        name: tg.TargetGroupName ?? '',
+        // ELB's own defaults where a field is missing.
+        intervalSeconds: tg.HealthCheckIntervalSeconds ?? 30,
+        healthyThreshold: tg.HealthyThresholdCount ?? 5,
+        unhealthyThreshold: tg.UnhealthyThresholdCount ?? 2,
+        deregistrationDelaySeconds: delay === undefined ? 300 : Number(delay),
+      });
+    }
+    return settings;
+  }
+
+  /**
+   * The sandbox's timing profile (GET /_firedrill/timing), which says how many wall seconds an
+   * ECS second takes there; undefined for an endpoint that is not a firedrill sandbox.
+   */
+  async sandboxTiming(options: { timeoutMs?: number } = {}): Promise<{ scale: number; provisionSeconds: number } | undefined> {
+    if (!this.target.endpoint) return undefined;
+    try {
+      const res = await fetch(new URL('/_firedrill/timing', this.target.endpoint), { signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
+      if (!res.ok) return undefined;
+      const body = (await res.json()) as { scale?: unknown; provisionSeconds?: unknown };
+      return typeof body.scale === 'number' && typeof body.provisionSeconds === 'number' ? { scale: body.scale, provisionSeconds: body.provisionSeconds } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

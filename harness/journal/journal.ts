@@ -9,6 +9,7 @@ import type { ApiStats } from '../ecs/api-stats.ts';
 import type { DiffLine } from '../releases/diff.ts';
 import type { SmokeResult } from '../smoke/results.ts';
 import type { Observation, Phase } from '../observe/timeline.ts';
+import type { Finding } from '../security/findings.ts';
 import type { Outcome } from './outcome.ts';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
@@ -51,6 +52,8 @@ export interface Journal {
   };
   baseline?: ReleaseRecord;
   injected?: ReleaseRecord & { summary: string; diff: DiffLine[] };
+  /** The baseline release's security findings (`firedrill check`'s, without the rollback-time check), from preflight. */
+  security?: { findings: Finding[] };
   rollbackPath: string;
   phases: PhaseRecord[];
   markers: {

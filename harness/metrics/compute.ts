@@ -83,7 +83,7 @@ export const inWindow = (records: readonly HistoryRecord[], o: ComputeOptions): 
 };
 
 const DRILL_PHASES = ['preflight', 'baseline', 'inject', 'gate', 'rollback', 'verify', 'restore', 'report'];
-const VALIDATION_STEPS = ['deploy-candidate', 'rollback-to-current', 'failing-release-caught', 'restore'];
+const VALIDATION_STEPS = ['security-checks', 'deploy-candidate', 'failing-release-caught', 'rollback-to-current'];
 
 const phaseOrder = (kind: RunKind, phase: string): number => {
   const known = (kind === 'drill' ? DRILL_PHASES : VALIDATION_STEPS).indexOf(phase);

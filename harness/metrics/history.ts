@@ -22,8 +22,9 @@
 //
 // A validation report becomes a 'validation' record: passed is the report's verdict, the
 // rollback is its 'rollback-to-current' step (timeToRecoverMs is that step's duration when it
-// passed), phaseDurationsMs are its steps' durations, the gate is null (the failing release it
-// drills is judged in that drill's own journal).
+// passed; the step is also the restore, so a report that says it did not restore is
+// restore-failed), phaseDurationsMs are its steps' durations, the gate is null (the failing
+// release it drills is judged in that drill's own journal).
 
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -133,8 +134,8 @@ export const historyRecordFromValidation = (report: ValidationReport, at: Date |
   const iso = new Date(at).toISOString();
   const step = (name: ValidationReport['steps'][number]['name']) => report.steps.find((s) => s.name === name);
   const rollback = step('rollback-to-current');
-  const restore = step('restore');
-  const restoreFailed = restore !== undefined && !restore.passed;
+  // The rollback to the current release is also the restore: when it did not get there, nothing else matters.
+  const restoreFailed = report.restored === false;
   const phaseDurationsMs: Record<string, number> = {};
   for (const s of report.steps) phaseDurationsMs[s.name] = (phaseDurationsMs[s.name] ?? 0) + s.durationMs;
   return {

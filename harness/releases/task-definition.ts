@@ -3,6 +3,7 @@
 // registeredAt, ...) that RegisterTaskDefinition rejects, so the copy keeps an allow-list.
 
 import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
+import { withTag } from './image-ref.ts';
 
 export type TaskDefinitionInput = RegisterTaskDefinitionCommandInput;
 
@@ -42,4 +43,16 @@ export const toRegisterInput = (described: TaskDefinition): TaskDefinitionInput 
   }
   // Every key is one of REGISTER_FIELDS, which the compiler checked against both shapes.
   return input as unknown as TaskDefinitionInput;
+};
+
+/** The essential container, as a release is judged by it: the first marked essential (ECS's default), else the first. */
+export const essentialContainer = <C extends { essential?: boolean }>(td: { containerDefinitions?: C[] }): C | undefined =>
+  td.containerDefinitions?.find((c) => c.essential !== false) ?? td.containerDefinitions?.[0];
+
+/** A copy of `td` whose essential container runs `tag` of the same image: a release by tag, as a candidate is made. */
+export const withEssentialTag = (td: TaskDefinitionInput, tag: string): TaskDefinitionInput => {
+  const copy = structuredClone(td);
+  const container = essentialContainer(copy);
+  if (container?.image) container.image = withTag(container.image, tag);
+  return copy;
 };

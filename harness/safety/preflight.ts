@@ -14,7 +14,7 @@ import type { Scenario } from '../config/scenario.ts';
 import type { Driver, Persist } from '../ecs/driver.ts';
 import { describeServiceState, waitForSteadyState, WaitTimeoutError } from '../ecs/waits.ts';
 import { effectiveTag, parseImageRef } from '../releases/image-ref.ts';
-import { toRegisterInput } from '../releases/task-definition.ts';
+import { essentialContainer, toRegisterInput } from '../releases/task-definition.ts';
 import type { BlastEstimate } from './blast-radius.ts';
 import { acquireLock, lockHolder, type Acquired } from './lock.ts';
 import { needsAccountCheck, refusals } from './refusals.ts';
@@ -99,7 +99,7 @@ export const assess = async (driver: Driver, target: PreflightTarget, call: Part
       return undefined;
     });
     if (described) {
-      const container = described.taskDefinition.containerDefinitions?.find((c) => c.essential !== false) ?? described.taskDefinition.containerDefinitions?.[0];
+      const container = essentialContainer(described.taskDefinition);
       const image = container?.image ?? '';
       baseline = { taskDefinitionArn: service.taskDefinition, taskDefinition: toRegisterInput(described.taskDefinition), container, image, tag: image ? effectiveTag(parseImageRef(image)) : undefined };
     }

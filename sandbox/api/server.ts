@@ -9,9 +9,10 @@
 // ServerException. Nothing a client sends can crash the server: an unexpected exception becomes
 // a 500 ServerException and an `api.exception` event.
 //
-// The same port also answers STS GetCallerIdentity (sts.ts), and an admin endpoint for API
-// fault injection (faults.ts):
-//   GET | PUT | DELETE /_firedrill/faults   (JSON: { seed, operations: { <Op>|*: {...} } })
+// The same port also answers STS GetCallerIdentity (sts.ts), the ELBv2 reads of the target
+// groups (elbv2.ts), and two admin endpoints:
+//   GET | PUT | DELETE /_firedrill/faults   API fault injection (faults.ts; JSON: { seed, operations: { <Op>|*: {...} } })
+//   GET /_firedrill/timing                  the timing profile, so a harness can scale ECS's seconds to this sandbox's
 // Every call is an `api.call` event naming the client (the user-agent's leading product token)
 // and whether firedrill made it; every injected fault is also an `api.fault` event.
 
@@ -29,11 +30,14 @@ import { ECS_FAULTS, FaultInjector, STS_FAULTS, faultConfigSchema, type FaultDec
 import { ApiError, ecsOperations } from './operations.ts';
 import type { Operation } from './operations.ts';
 import { STS_JSON_PREFIX, STS_OPERATIONS, StsError, callerIdentity, queryAction, queryError, queryResult } from './sts.ts';
+import { ELBV2_OPERATIONS, ELBV2_VERSION, ElbError, elbv2Answer, elbv2Error, type TargetGroupDirectory } from './elbv2.ts';
+import type { TimingProfile } from '../control/timing.ts';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const STS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 export const FAULTS_PATH = '/_firedrill/faults';
+export const TIMING_PATH = '/_firedrill/timing';
 /** Far above any real ECS request; a bigger body is refused instead of buffered. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -48,6 +52,10 @@ export interface ApiServerOptions {
   faults?: FaultInjector;
   /** The account STS GetCallerIdentity reports; the one in the ARNs the sandbox hands out. */
   accountId?: string;
+  /** The target groups ELBv2's reads describe; none without it. */
+  targetGroups?: TargetGroupDirectory;
+  /** What GET /_firedrill/timing answers. */
+  timing?: TimingProfile;
 }
 
 export interface ApiServer {
@@ -113,7 +121,7 @@ const parseInput = (body: string): Record<string, unknown> => {
   return parsed as Record<string, unknown>;
 };
 
-type Protocol = 'ecs' | 'sts-json' | 'sts-query';
+type Protocol = 'ecs' | 'sts-json' | 'sts-query' | 'elbv2-query';
 
 interface Target {
   protocol: Protocol;
@@ -193,10 +201,18 @@ const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: 
 const sendError = (res: ServerResponse, f: Failure, contentType = CONTENT_TYPE): void =>
   send(res, f.status, { __type: f.code, message: f.message }, { 'x-amzn-errortype': f.code }, contentType);
 
-/** STS's awsQuery error document; x-amzn-errortype too, so every sandbox error is found the same way. */
-const sendQueryError = (res: ServerResponse, f: Failure): void => {
+/** The awsQuery error document of STS or ELBv2; x-amzn-errortype too, so every sandbox error is found the same way. */
+const sendQueryError = (res: ServerResponse, f: Failure, service: 'sts' | 'elbv2' = 'sts'): void => {
   const requestId = randomUUID();
-  sendText(res, f.status, 'text/xml', queryError(f.code, f.message, f.status >= 500 ? 'Receiver' : 'Sender', requestId), requestId, { 'x-amzn-errortype': f.code });
+  const type = f.status >= 500 ? 'Receiver' : 'Sender';
+  const xml = service === 'elbv2' ? elbv2Error(f.code, f.message, type, requestId) : queryError(f.code, f.message, type, requestId);
+  sendText(res, f.status, 'text/xml', xml, requestId, { 'x-amzn-errortype': f.code });
+};
+
+/** ELBv2 when the request says its version or names one of its actions; STS otherwise (its errors name the action). */
+const queryProtocolOf = (body: string): Protocol => {
+  const params = new URLSearchParams(body);
+  return params.get('Version') === ELBV2_VERSION || ELBV2_OPERATIONS.has(params.get('Action') ?? '') ? 'elbv2-query' : 'sts-query';
 };
 
 const delay = (ms: number): Promise<void> =>
@@ -210,6 +226,7 @@ const toFailure = (err: unknown): Failure | undefined => {
   if (err instanceof EcsError) return { status: err.httpStatus, code: err.code, message: err.message };
   if (err instanceof ApiError) return { status: err.httpStatus, code: err.code, message: err.message };
   if (err instanceof StsError) return { status: err.httpStatus, code: err.code, message: err.message };
+  if (err instanceof ElbError) return { status: err.httpStatus, code: err.code, message: err.message };
   return undefined;
 };
 
@@ -259,13 +276,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     let operation = '(none)';
     let protocol: Protocol = 'ecs';
     const caller = callerOf(req);
-    const service = (): 'ecs' | 'sts' => (protocol === 'ecs' ? 'ecs' : 'sts');
+    const service = (): 'ecs' | 'sts' | 'elbv2' => (protocol === 'ecs' ? 'ecs' : protocol === 'elbv2-query' ? 'elbv2' : 'sts');
     try {
       const path = (req.url ?? '/').split('?')[0];
       if (path === FAULTS_PATH) {
         operation = '(admin)';
         await adminFaults(req, res);
         return;
+      }
+      if (path === TIMING_PATH && req.method === 'GET') {
+        operation = '(admin)';
+        req.resume();
+        return send(res, 200, options.timing ?? {}, {}, 'application/json');
       }
       if (req.method !== 'POST' || path !== '/') {
         // Drain whatever was sent so the connection stays usable.
@@ -278,9 +300,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       const body = await readBody(req);
       const target = targetOf(req);
-      protocol = target.protocol;
+      protocol = target.protocol === 'sts-query' ? queryProtocolOf(body) : target.protocol;
       operation = printable(target.name, 128);
       if (protocol === 'sts-query') operation = queryAction(body);
+      if (protocol === 'elbv2-query') operation = printable(new URLSearchParams(body).get('Action') ?? '', 128);
       const op = protocol === 'ecs' ? operations.get(target.name) : undefined;
       if (protocol === 'ecs' && !op) {
         throw failure(400, 'UnknownOperationException', `The operation ${operation} is not supported by the firedrill sandbox.`);
@@ -308,6 +331,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (protocol === 'sts-query') {
         const requestId = randomUUID();
         sendText(res, 200, 'text/xml', queryResult(identity, requestId), requestId);
+      } else if (protocol === 'elbv2-query') {
+        const requestId = randomUUID();
+        sendText(res, 200, 'text/xml', elbv2Answer(operation, new URLSearchParams(body), options.targetGroups ?? { targetGroups: () => [] }, requestId), requestId);
       } else if (protocol === 'sts-json') {
         send(res, 200, identity, {}, STS_JSON_CONTENT_TYPE);
       } else {
@@ -337,7 +363,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!known) {
         emit({ kind: 'api.exception', operation, message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
       }
-      if (protocol === 'sts-query') sendQueryError(res, f);
+      if (protocol === 'sts-query' || protocol === 'elbv2-query') sendQueryError(res, f, protocol === 'elbv2-query' ? 'elbv2' : 'sts');
       else sendError(res, f, protocol === 'sts-json' ? STS_JSON_CONTENT_TYPE : CONTENT_TYPE);
       if (operation === '(admin)') return;
       emit({

@@ -9,6 +9,8 @@
 //              (the awsQuery-compatible JSON protocol AWS is moving query services to)
 // Other actions get STS's own error shape, never an ECS one.
 
+import { escapeXml } from './query-protocol.ts';
+
 export const STS_JSON_PREFIX = 'AWSSecurityTokenServiceV20110615';
 export const STS_VERSION = '2011-06-15';
 export const STS_XMLNS = `https://sts.amazonaws.com/doc/${STS_VERSION}/`;
@@ -27,15 +29,6 @@ export const callerIdentity = (accountId: string): CallerIdentity => ({
   // IAM user ids start with AIDA; the rest is fixed so runs compare equal.
   UserId: 'AIDAFIREDRILLSANDBOX0',
 });
-
-const escapeXml = (text: string): string =>
-  // Control characters are not allowed in XML 1.0 at all; a client echoing garbage must still get parseable XML.
-  text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '?')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 
 export class StsError extends Error {
   constructor(

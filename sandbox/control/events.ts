@@ -74,7 +74,7 @@ export interface ControllerErrorEvent {
 /** One API request and its answer. Faulted calls are logged too, with the fault that answered them. */
 export interface ApiCallEvent extends Partial<ApiCaller> {
   kind: 'api.call';
-  service: 'ecs' | 'sts';
+  service: 'ecs' | 'sts' | 'elbv2';
   /** The operation, or `(none)`, `(unparseable)` for requests that named none. */
   operation: string;
   status: number;
@@ -87,7 +87,7 @@ export interface ApiCallEvent extends Partial<ApiCaller> {
 /** A fault that answered a call (throttle, error, ...), with whatever latency was added too. */
 export interface ApiFaultAnswerEvent extends ApiCaller {
   kind: 'api.fault';
-  service: 'ecs' | 'sts';
+  service: 'ecs' | 'sts' | 'elbv2';
   operation: string;
   fault: ApiFaultKind;
   /** The HTTP status and error code of the fault's answer. */
@@ -99,7 +99,7 @@ export interface ApiFaultAnswerEvent extends ApiCaller {
 /** Latency alone: the call was slowed down, then ran. */
 export interface ApiLatencyEvent extends ApiCaller {
   kind: 'api.fault';
-  service: 'ecs' | 'sts';
+  service: 'ecs' | 'sts' | 'elbv2';
   operation: string;
   fault: 'latency';
   latencyMs: number;

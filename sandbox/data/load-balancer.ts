@@ -66,6 +66,11 @@ export class LoadBalancer implements Balancer {
     return this.entries.get(targetGroupName(arnOrName))?.config;
   }
 
+  /** Every target group with its ARN: what ELBv2's DescribeTargetGroups reads. */
+  targetGroups(): Array<{ arn: string; config: TargetGroupConfig }> {
+    return [...this.entries.values()].map(({ config }) => ({ arn: this.targetGroupArn(config.name), config }));
+  }
+
   listeners(): ListenerInfo[] {
     return [...this.entries.values()].map(({ config, url }) => ({
       targetGroupArn: this.targetGroupArn(config.name),

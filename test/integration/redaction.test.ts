@@ -4,11 +4,13 @@
 // bundle (journal.json, artifacts/**, manifest.json and whatever else the run writes there) may
 // contain any canary, nor may anything else under --report-dir or the command's own output.
 // The sandbox's secret value is a canary too: the harness never knows it, so only redaction by
-// shape and place can keep it out.
+// shape and place can keep it out. The baseline also carries a plaintext AWS secret access key:
+// the drill records it as a security finding, and `firedrill check` and `firedrill validate` fail
+// on it, naming the variable, with the key itself in none of their output or files.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../harness/evidence/bundle.ts';
 import { demoTaskDefinition } from '../../harness/ecs/demo-service.ts';
@@ -20,11 +22,15 @@ import { stage } from '../support/drill-stage.ts';
 
 const MINUTE = 60_000;
 
-/** In the baseline task definition: two secret-looking names, and one a name gives no hint about. */
+/** A secret access key's shape (40 characters of base64), and a canary: no AWS account has it. */
+const AWS_SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARYKEY1';
+
+/** In the baseline task definition: three secret-looking names, and one a name gives no hint about. */
 const BASELINE_ENV = {
   DB_PASSWORD: 'canary-env-7f3a9',
   API_TOKEN: 'canary-tok-x81',
   DATABASE_URL: 'postgres://orders:canary-url-4d2e@db.internal:5432/orders',
+  AWS_SECRET_ACCESS_KEY: AWS_SECRET_KEY,
 };
 /** The failing release changes two of them, so both the old and the new value are in its diff. */
 const RELEASE_ENV = {
@@ -49,6 +55,7 @@ const CANARIES = [
   'canary-rel-url-9e1c',
   'canary-cmd-55ab',
   'AKIAABCDEFGHIJKLMNOP',
+  AWS_SECRET_KEY,
   ...sandboxSecrets,
 ];
 
@@ -73,6 +80,7 @@ describe('canary secrets never reach the evidence', () => {
   let r: FinishedCli;
   let journal: Journal;
   let bundleDir: string;
+  let envFile: string;
 
   beforeAll(async () => {
     // The baseline the drill finds: the demo task definition with the canaries in its environment.
@@ -80,8 +88,7 @@ describe('canary secrets never reach the evidence', () => {
     const web = td.containerDefinitions![0]!;
     web.environment = [...(web.environment ?? []), ...Object.entries(BASELINE_ENV).map(([name, value]) => ({ name, value }))];
     const s = await stage({ taskDefinition: td });
-    ({ t, dir, reportDir, baselineArn } = s);
-    const { envFile } = s;
+    ({ t, dir, reportDir, baselineArn, envFile } = s);
     const scenario = scenarioCopy(
       dir,
       'partial-errors-command.yaml',
@@ -141,5 +148,35 @@ describe('canary secrets never reach the evidence', () => {
     expect(check.manifest?.run.runId).toBe(journal.runId);
     expect(check.manifest?.scenario.hash).toBe(journal.scenario.hash);
     expect(check.manifest?.files.map((f) => f.path)).toContain('journal.json');
+  });
+
+  it('the journal records each plaintext secret as a finding by its variable, never its value', () => {
+    const secrets = (journal.security?.findings ?? []).filter((f) => f.id === 'plaintext-secret');
+    expect(secrets.map((f) => f.location.field).sort()).toEqual(['environment.API_TOKEN', 'environment.AWS_SECRET_ACCESS_KEY', 'environment.DATABASE_URL', 'environment.DB_PASSWORD']);
+    expect(secrets.every((f) => f.severity === 'high' && f.control === 'ECS.8' && f.location.container === 'web')).toBe(true);
+    expect(secrets.find((f) => f.location.field === 'environment.AWS_SECRET_ACCESS_KEY')?.title).toMatch(/an AWS secret access key/);
+  });
+
+  it('`firedrill check` and `firedrill validate` fail on the plaintext AWS secret key, name the variable, and touch nothing', async () => {
+    const checked = await runFiredrill(['check', '--env', envFile], MINUTE);
+    expect(checked.code, describeRun(checked)).toBe(1);
+    expect(checked.stdout).toMatch(/HIGH\s+plaintext-secret \(ECS\.8\) container web, environment\.AWS_SECRET_ACCESS_KEY: .*an AWS secret access key/);
+    const json = await runFiredrill(['check', '--env', envFile, '--json', '--fail-on', 'none'], MINUTE);
+    expect(json.code, describeRun(json)).toBe(0);
+    expect((JSON.parse(json.stdout) as { findings: Array<{ location: { field: string } }> }).findings.map((f) => f.location.field)).toContain('environment.AWS_SECRET_ACCESS_KEY');
+
+    const validationDir = join(dir, 'validation-reports');
+    const validated = await runFiredrill(['validate', '--candidate', 'v1.2.0', '--env', envFile, '--report-dir', validationDir], 2 * MINUTE);
+    expect(validated.code, describeRun(validated)).toBe(1);
+    expect(validated.stdout).toMatch(/security checks: FAILED: .*plaintext-secret \(web environment\.AWS_SECRET_ACCESS_KEY\)/);
+    expect(validated.stdout).not.toMatch(/deploy-candidate/);
+    const service = await t.ecs.send(new DescribeServicesCommand({ cluster: 'firedrill', services: ['demo'] }));
+    expect(service.services?.[0]?.taskDefinition).toBe(baselineArn);
+    expect(service.services?.[0]?.deployments).toHaveLength(1);
+
+    for (const run of [checked, json, validated]) expect(CANARIES.filter((c) => `${run.stdout}\n${run.stderr}`.includes(c))).toEqual([]);
+    const written = filesUnder(validationDir);
+    expect(written.some((f) => /validation-.*\.json$/.test(f)), written.join(', ')).toBe(true);
+    expect(leaks(written, validationDir)).toEqual([]);
   });
 });

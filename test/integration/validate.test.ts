@@ -1,6 +1,7 @@
 // Pre-release validation against a real sandbox: a good candidate passes every step and the
-// service ends on the current release; a budget too small fails and still restores; a held
-// lock or a foreign account refuses it before anything is touched.
+// service ends on the current release; a budget the service's settings cannot meet is refused
+// before anything is touched, and one spent half-way fails and still restores; a held lock or a
+// foreign account refuses it before anything is touched.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { LockHeldError, lockTags as lockTagsFor } from '../../harness/safety/loc
 import { seedWhere } from '../support/faults.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../harness/config/load.ts';
-import { validateCandidate } from '../../harness/run/validate.ts';
+import { validateCandidate, ValidationRefused } from '../../harness/run/validate.ts';
 import { stage, type Stage } from '../support/drill-stage.ts';
 import { service, type TestSandbox } from '../support/sandbox.ts';
 import { cleanUpFiredrill, describeRun, runFiredrill, startFiredrill } from '../support/firedrill-cli.ts';
@@ -52,10 +53,10 @@ const validate = (budgetMs: number, environmentFile = envFile) =>
 const lockTags = async (arn: string) => ((await t.ecs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? []).filter((tag) => tag.key?.startsWith('firedrill:lock'));
 
 const EVERY_STEP_PASSED = [
+  ['security-checks', true],
   ['deploy-candidate', true],
-  ['rollback-to-current', true],
   ['failing-release-caught', true],
-  ['restore', true],
+  ['rollback-to-current', true],
 ];
 
 const activeRevisions = async () => (await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'firedrill-demo', status: 'ACTIVE' }))).taskDefinitionArns;
@@ -100,7 +101,9 @@ describe('firedrill validate', () => {
   it('a good candidate deploys, rolls back, has a failing release caught on top of it, and the service ends on the current release', async () => {
     const report = await validate(300_000);
     expect(report.steps.map((s) => [s.name, s.passed])).toEqual(EVERY_STEP_PASSED);
-    expect(report).toMatchObject({ passed: true, withinBudget: true, current: { taskDefinitionArn: baselineArn, image: 'firedrill/demo-app:v1.0.0' } });
+    expect(report).toMatchObject({ passed: true, withinBudget: true, restored: true, findings: [], current: { taskDefinitionArn: baselineArn, image: 'firedrill/demo-app:v1.0.0' } });
+    // Every deploying step was predicted before anything was touched.
+    for (const step of report.steps.slice(1)) expect(step.predictedMs, step.name).toBeGreaterThan(0);
     const after = await service(t.ecs, 'firedrill', 'demo');
     expect(after.taskDefinition).toBe(baselineArn);
     expect(after.deployments).toHaveLength(1);
@@ -118,12 +121,34 @@ describe('firedrill validate', () => {
     expect(await activeRevisions(), 'both candidate revisions and the bad release are deregistered').toEqual([baselineArn]);
   });
 
-  it('a budget that cannot hold fails the validation and still restores the current release', async () => {
-    const report = await validate(1_000);
+  it('a budget below what the service settings need is refused up front; one spent half-way fails and still restores', async () => {
+    const before = await service(t.ecs, 'firedrill', 'demo');
+    const refusal = await validate(1_000).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ValidationRefused);
+    const prediction = (refusal as ValidationRefused).prediction;
+    // It names what costs the time, from the service's own settings.
+    expect((refusal as Error).message).toMatch(/over the 1 s budget/);
+    expect((refusal as Error).message).toMatch(/task provisioning \(.*measured on 2 running tasks\)/);
+    expect((refusal as Error).message).toMatch(/target group demo-web deregistration delay \(20 s\)/);
+    expect((refusal as Error).message).toMatch(/Nothing was touched/);
+    const untouched = await service(t.ecs, 'firedrill', 'demo');
+    expect(untouched.deployments?.map((d) => d.id)).toEqual(before.deployments?.map((d) => d.id));
+    expect(await activeRevisions()).toEqual([baselineArn]);
+
+    // A budget the prediction fits, and a drill that stalls at its gate (the test aid's hold) until the budget runs out.
+    const budgetMs = prediction.ms + 2_000;
+    process.env['FIREDRILL_HOLD_AT'] = 'gate';
+    let report;
+    try {
+      report = await validate(budgetMs);
+    } finally {
+      delete process.env['FIREDRILL_HOLD_AT'];
+    }
     expect(report.passed).toBe(false);
     expect(report.withinBudget).toBe(false);
-    expect(report.steps.find((s) => !s.passed && s.name !== 'restore')?.summary).toMatch(/validation budget ran out/);
-    expect(report.steps.at(-1)).toMatchObject({ name: 'restore', passed: true });
+    expect(report.steps.find((s) => !s.passed)).toMatchObject({ name: 'failing-release-caught', summary: expect.stringMatching(/validation budget ran out/) });
+    expect(report.steps.at(-1)).toMatchObject({ name: 'rollback-to-current' });
+    expect(report.restored).toBe(true);
     const after = await service(t.ecs, 'firedrill', 'demo');
     expect(after.taskDefinition).toBe(baselineArn);
     expect(after.deployments?.[0]?.rolloutState).toBe('COMPLETED');

@@ -19,7 +19,7 @@ export const policyActions = (file = POLICY_FILE): Set<string> => {
 
 /** The IAM actions of the calls firedrill itself made (its user-agent token), e.g. `ecs:UpdateService`. */
 export const firedrillActions = (events: readonly SandboxEventBody[]): Set<string> =>
-  new Set(ofKind(events, 'api.call').filter((e) => e.firedrill === true).map((e) => `${e.service}:${e.operation}`));
+  new Set(ofKind(events, 'api.call').filter((e) => e.firedrill === true).map((e) => `${e.service === 'elbv2' ? 'elasticloadbalancing' : e.service}:${e.operation}`));
 
 /** The actions firedrill called that the policy does not allow, sorted. */
 export const missingFromPolicy = (events: readonly SandboxEventBody[], allowed = policyActions()): string[] => [...firedrillActions(events)].filter((a) => !allowed.has(a)).sort();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { breakerTrips, failureThreshold } from '../../sandbox/control/circuit-breaker.ts';
+import { failureThreshold } from '../../lib/circuit-breaker-threshold.ts';
+import { breakerTrips } from '../../sandbox/control/circuit-breaker.ts';
 
 describe('circuit breaker failure threshold', () => {
   it.each([

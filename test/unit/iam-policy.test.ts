@@ -16,6 +16,8 @@ const SANDBOX_SETUP = new Set(['harness/ecs/demo-service.ts', 'harness/ecs/snaps
 /** Actions IAM checks that are not API calls of their own. */
 const IMPLIED = new Set(['iam:PassRole']);
 const STS = new Set(['GetCallerIdentity']);
+const ELBV2 = new Set(['DescribeTargetGroups', 'DescribeTargetGroupAttributes']);
+const serviceOf = (operation: string) => (STS.has(operation) ? 'sts' : ELBV2.has(operation) ? 'elasticloadbalancing' : 'ecs');
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir).flatMap((name) => {
@@ -31,7 +33,7 @@ const actionsInCode = (): Map<string, string[]> => {
     const rel = relative(ROOT, file);
     if (SANDBOX_SETUP.has(rel)) continue;
     for (const [, operation] of readFileSync(file, 'utf8').matchAll(/new ([A-Z][A-Za-z]+)Command\(/g)) {
-      const action = `${STS.has(operation!) ? 'sts' : 'ecs'}:${operation}`;
+      const action = `${serviceOf(operation!)}:${operation}`;
       found.set(action, [...(found.get(action) ?? []), rel]);
     }
   }
@@ -60,6 +62,10 @@ describe('docs/iam-policy.json', () => {
       { kind: 'api.fault', service: 'ecs', operation: 'DeleteCluster', fault: 'throttle', status: 400, errorCode: 'ThrottlingException', client, firedrill: true },
     ];
     expect(missingFromPolicy(events)).toEqual(['ecs:DeleteService']);
+    // The sandbox logs ELBv2 as elbv2; IAM calls it elasticloadbalancing.
+    const elb: SandboxEventBody = { kind: 'api.call', service: 'elbv2', operation: 'DescribeTargetGroups', status: 200, client, firedrill: true };
+    expect(missingFromPolicy([elb])).toEqual([]);
+    expect(missingFromPolicy([elb], new Set())).toEqual(['elasticloadbalancing:DescribeTargetGroups']);
     expect(missingFromPolicy(events, new Set(['ecs:UpdateService', 'ecs:DeleteService']))).toEqual([]);
   });
 });

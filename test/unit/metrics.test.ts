@@ -185,11 +185,15 @@ describe('history records from validation reports', () => {
     budgetMs: 300_000,
     durationMs: 120_000,
     withinBudget: true,
+    restored: true,
+    findings: [],
+    failOn: 'high',
+    prediction: { ms: 110_000, costs: [], notes: [] },
     steps: [
+      { name: 'security-checks', passed: true, durationMs: 40, summary: '' },
       { name: 'deploy-candidate', passed: true, durationMs: 30_000, summary: '' },
-      { name: 'rollback-to-current', passed: true, durationMs: 25_000, summary: '' },
       { name: 'failing-release-caught', passed: true, durationMs: 50_000, summary: '' },
-      { name: 'restore', passed: true, durationMs: 15_000, summary: '' },
+      { name: 'rollback-to-current', passed: true, durationMs: 25_000, summary: '' },
     ],
     passed: true,
     ...more,
@@ -207,7 +211,7 @@ describe('history records from validation reports', () => {
       rollbackPassed: true,
       timeToRecoverMs: 25_000,
       candidate: 'v1.2.0',
-      phaseDurationsMs: { 'deploy-candidate': 30_000, 'rollback-to-current': 25_000, 'failing-release-caught': 50_000, restore: 15_000 },
+      phaseDurationsMs: { 'security-checks': 40, 'deploy-candidate': 30_000, 'failing-release-caught': 50_000, 'rollback-to-current': 25_000 },
       probeFailures: { count: 0, total: 0 },
     });
     expect(r.runId).toContain('v1.2.0');
@@ -217,10 +221,11 @@ describe('history records from validation reports', () => {
     const steps = report().steps;
     const slow = report({ passed: false, steps: steps.map((s) => (s.name === 'rollback-to-current' ? { ...s, passed: false } : s)) });
     expect(historyRecordFromValidation(slow, NOW)).toMatchObject({ outcome: 'failed', passed: false, rollbackPassed: false, timeToRecoverMs: null, environment: 'unknown' });
-    const stuck = report({ passed: false, steps: steps.map((s) => (s.name === 'restore' ? { ...s, passed: false } : s)) });
+    const stuck = report({ passed: false, restored: false, steps: steps.map((s) => (s.name === 'rollback-to-current' ? { ...s, passed: false } : s)) });
     expect(historyRecordFromValidation(stuck, NOW)).toMatchObject({ outcome: 'restore-failed', rollbackPassed: false });
-    const notDeployed = report({ passed: false, steps: [{ ...steps[0]!, passed: false }, steps[3]!] });
-    expect(historyRecordFromValidation(notDeployed, NOW)).toMatchObject({ outcome: 'failed', rollbackPassed: null, timeToRecoverMs: null });
+    // A candidate that fails its security checks is never deployed: there is no rollback to judge.
+    const refused = report({ passed: false, steps: [{ ...steps[0]!, passed: false }] });
+    expect(historyRecordFromValidation(refused, NOW)).toMatchObject({ outcome: 'failed', rollbackPassed: null, timeToRecoverMs: null });
   });
 });
 

@@ -7,6 +7,7 @@ import type { Placeholders } from '../../commands/run-command.ts';
 import { diffTaskDefinitions, redactDiff } from '../../releases/diff.ts';
 import { mutateRelease, MutationError, type MutatedRelease } from '../../releases/mutators.ts';
 import { LockHeldError, describeLock } from '../../safety/lock.ts';
+import { checkRelease } from '../../security/check.ts';
 import { inspect, lockTtlMs, PreflightRefused, takeLock, type Baseline } from '../../safety/preflight.ts';
 import type { DrillContext } from '../drill-context.ts';
 import type { Journal } from '../../journal/journal.ts';
@@ -43,6 +44,8 @@ export const preflightTask = (ctx: DrillContext): Task<void, Preflighted> => ({
       throw error;
     }
     journal.baseline = { taskDefinitionArn: baseline.taskDefinitionArn, image: baseline.image, tag: baseline.tag, version: baseline.tag };
+    // Pure, from what preflight read: the evidence says what the release under drill looked like to a security review.
+    journal.security = { findings: checkRelease({ taskDefinition: baseline.taskDefinition, service: inspected.service }) };
     const injected = {
       taskDefinitionArn: '',
       image: mutated.image,
