@@ -15,46 +15,25 @@
 // Ctrl-C sends SIGINT to the run and waits while its drill restores the service, then stops the
 // sandbox.
 
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Journal } from '../harness/journal/journal.ts';
 import { ecsClient } from '../harness/ecs/client.ts';
 import { deployDemoService } from '../harness/ecs/demo-service.ts';
 import { findChromium } from '../harness/smoke/browser.ts';
 import { ofKind, readEventLog, type SandboxEvent } from '../sandbox/index.ts';
-import { onCleanup, tempDir, throwIfInterrupted } from './lifecycle.ts';
+import { tempDir, throwIfInterrupted } from './lifecycle.ts';
 import { commandLine, descendantsOf, procStat, vmRssKib } from './procfs.ts';
 import { kibToMib, load1, ms, print, progress, stats, table } from './report.ts';
-import { seconds, secondsFigure } from '../lib/format.ts';
+import { secondsFigure } from '../lib/format.ts';
 import { startSandboxProcess } from './sandbox-process.ts';
+import { CLUSTER, SERVICE, environmentFor, startFiredrillProcess, type FiredrillExit } from './firedrill-process.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLUSTER = 'firedrill';
-const SERVICE = 'demo';
 const SAMPLE_INTERVAL_MS = 200;
 /** The whole `firedrill run`; a normal run of the shipped scenarios on the sandbox takes a few minutes. */
 const RUN_DEADLINE_MS = 30 * 60_000;
-/** After SIGINT the running drill restores (restoreSeconds 120 below) and writes its journal. */
-const STOP_DEADLINE_MS = 180_000;
 /** `inject` in the event log may precede the journal's injectAt marker by this much (the brief's tolerance). */
 const INJECT_SLACK_MS = 1000;
-
-/** As `firedrill demo` runs them: environments/sandbox.yaml's intervals and timeouts, this sandbox's endpoint and listener. */
-const environmentFor = (endpoint: string, lbUrl: string) => ({
-  name: 'bench-sandbox',
-  kind: 'sandbox',
-  endpoint,
-  region: 'us-east-1',
-  cluster: CLUSTER,
-  services: { demo: { service: SERVICE, url: lbUrl, probePath: '/api/version' } },
-  probe: { intervalMs: 500, timeoutMs: 2000 },
-  poll: { intervalMs: 500 },
-  timeouts: { baselineSeconds: 60, restoreSeconds: 120, drillSeconds: 900 },
-  // A sandbox is already running: the run must not start one inside its own process.
-  sandbox: { embedded: false },
-});
 
 // Seconds to a hundredth, without the unit: the tables say it in their headers.
 const sec = (millis: number | undefined): string => secondsFigure(millis, 2);
@@ -164,99 +143,6 @@ const startSampler = (root: number, sandboxPid: number): Sampler => {
     clearTimeout(timer);
   };
   return sampler;
-};
-
-// ---- the run: `node bin/firedrill.js run ...` in a process group of its own
-
-interface RunExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  startedAt: number;
-  endedAt: number;
-  /** Why the bench sent SIGINT, if it did. */
-  stoppedBy?: string;
-}
-
-interface DrillRun {
-  pid: number;
-  exited: Promise<RunExit>;
-  /** SIGINT, then wait for the run to restore and exit (SIGKILL of its tree after a deadline). */
-  stop(why: string): Promise<RunExit>;
-}
-
-/** Runs lines of the child's output through `onLine`, keeping every byte in `logFile`. */
-const startDrillRun = (args: string[], logFile: string, onLine: (line: string) => void): DrillRun => {
-  const log = createWriteStream(logFile);
-  const startedAt = Date.now();
-  // Detached: a Ctrl-C at the terminal must not reach the run (or it would get the signal twice);
-  // the bench sends it exactly one SIGINT, as a scheduler's stop would.
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'firedrill.js'), 'run', ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start `firedrill run`');
-  for (const stream of [child.stdout, child.stderr]) {
-    let partial = '';
-    stream.setEncoding('utf8').on('data', (chunk: string) => {
-      log.write(chunk);
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-  }
-  let stoppedBy: string | undefined;
-  const exited = new Promise<RunExit>((done) =>
-    child.once('exit', (code, signal) => {
-      const endedAt = Date.now();
-      log.end();
-      done({ code, signal, startedAt, endedAt, ...(stoppedBy !== undefined && { stoppedBy }) });
-    }),
-  );
-  let gone = false;
-  void exited.then(() => (gone = true));
-
-  const killTree = () => {
-    for (const p of [...descendantsOf(pid).reverse(), { pid }]) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-  };
-  // If the bench exits without waiting (a second Ctrl-C), nothing of the run may stay behind.
-  const onExit = () => {
-    if (!gone) killTree();
-  };
-  process.once('exit', onExit);
-  void exited.then(() => process.off('exit', onExit));
-
-  let stopping: Promise<RunExit> | undefined;
-  const stop = (why: string): Promise<RunExit> =>
-    (stopping ??= (async () => {
-      unregister();
-      if (gone) return exited;
-      stoppedBy = why;
-      const sentAt = Date.now();
-      progress(`${why}: SIGINT to firedrill run (pid ${pid}); waiting while its drill restores the service and writes its journal`);
-      child.kill('SIGINT');
-      // Not pollUntil: this runs after Ctrl-C too, when every poll gives up at once.
-      let deadline: NodeJS.Timeout | undefined;
-      const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (deadline = setTimeout(() => r(false), STOP_DEADLINE_MS)))]);
-      clearTimeout(deadline);
-      if (!inTime) {
-        progress(`firedrill run did not exit ${STOP_DEADLINE_MS / 1000} s after SIGINT: SIGKILL to it and its descendants`);
-        killTree();
-      }
-      const exit = await exited;
-      progress(`firedrill run exited (${exit.code ?? exit.signal}) ${seconds(exit.endedAt - sentAt)} after SIGINT`);
-      return exit;
-    })());
-  const unregister = onCleanup(`firedrill run (pid ${pid}; SIGINT, then it restores before it exits)`, async () => void (await stop('Ctrl-C')));
-  void exited.then(() => unregister());
-  return { pid, exited, stop };
 };
 
 const readJournals = (reportDir: string): Journal[] => {
@@ -369,13 +255,13 @@ export const drillsBench = async (): Promise<DrillsSummary> => {
       const args = ['scenarios/*.yaml', '--env', envFile, '--report-dir', reportDir];
       const load = load1();
       progress(`node bin/firedrill.js run ${args.join(' ')} (full output: ${logFile})`);
-      const run = startDrillRun(args, logFile, (line) => {
+      const run = startFiredrillProcess(['run', ...args], logFile, (line) => {
         // The drill starts and verdicts; the phase-by-phase lines stay in the log.
         if (/^(▶|✔|✘)/.test(line) || /^firedrill: (run |\d+ drills? to run|.*scenario)/.test(line)) progress(`  ${line}`);
       });
       const sampler = startSampler(run.pid, sandbox.pid);
       const deadline = setTimeout(() => void run.stop(`the ${RUN_DEADLINE_MS / 60_000}-minute deadline`), RUN_DEADLINE_MS);
-      let exit: RunExit;
+      let exit: FiredrillExit;
       try {
         exit = await run.exited;
       } finally {

@@ -1,4 +1,4 @@
-// `npm run bench -- [--runs N] [--only lb|deploy|memory|drills]`: prints the sandbox's figures.
+// `npm run bench -- [--runs N] [--only lb|deploy|memory|drills|validate]`: prints the sandbox's figures.
 // A benchmark, not a test: it prints and never asserts. Ctrl-C stops every sandbox it started.
 //
 //   1. lb      load-balancer throughput and latency beside one task hit directly (autocannon)
@@ -6,6 +6,8 @@
 //   3. memory  the sandbox's RSS with 20 tasks running, and nothing left after SIGTERM
 //   4. drills  `firedrill demo`: every shipped scenario's wall time, the harness's overhead over the
 //              sandbox's own inject -> recovery, and the harness's peak memory
+//   5. validate `firedrill validate` at ECS's real timings: each step's time beside its prediction,
+//              and the total against the 300 s goal (about 4 minutes)
 
 import { parseArgs } from 'node:util';
 import { deploymentBench, summarizeDeployments } from './deployments.ts';
@@ -13,17 +15,18 @@ import { drillsBench, summarizeDrills } from './drills.ts';
 import { Interrupted, interrupt, interruptSignal, runCleanups } from './lifecycle.ts';
 import { loadBalancerBench, summarizeLoadBalancer } from './load-balancer.ts';
 import { memoryBench, summarizeMemory } from './memory.ts';
+import { summarizeValidate, validateBench } from './validate.ts';
 import { header, print, progress, section } from './report.ts';
 import { seconds } from '../lib/format.ts';
 
-const USAGE = `Usage: npm run bench -- [--runs N] [--only lb|deploy|memory|drills]
+const USAGE = `Usage: npm run bench -- [--runs N] [--only lb|deploy|memory|drills|validate]
 
   --runs N     runs of each deployment scenario (default 5)
-  --only S     one section: lb, deploy, memory or drills (repeatable; default all four)
+  --only S     one section: lb, deploy, memory, drills or validate (repeatable; default all five)
 `;
 
-type Section = 'lb' | 'deploy' | 'memory' | 'drills';
-const SECTIONS: Section[] = ['lb', 'deploy', 'memory', 'drills'];
+type Section = 'lb' | 'deploy' | 'memory' | 'drills' | 'validate';
+const SECTIONS: Section[] = ['lb', 'deploy', 'memory', 'drills', 'validate'];
 
 const usageError = (message: string): never => {
   process.stderr.write(`bench: ${message}\n\n${USAGE}`);
@@ -47,7 +50,7 @@ const parse = (): { runs: number; only: Section[] } => {
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100) usageError(`--runs must be a whole number from 1 to 100, not "${values.runs}"`);
   const only = (values.only ?? []).flatMap((s) => s.split(','));
-  for (const s of only) if (!SECTIONS.includes(s as Section)) usageError(`--only must be lb, deploy, memory or drills, not "${s}"`);
+  for (const s of only) if (!SECTIONS.includes(s as Section)) usageError(`--only must be lb, deploy, memory, drills or validate, not "${s}"`);
   return { runs, only: only.length > 0 ? SECTIONS.filter((s) => only.includes(s)) : SECTIONS };
 };
 
@@ -85,6 +88,7 @@ const titles: Record<Section, string> = {
   deploy: '2. UpdateService to COMPLETED',
   memory: '3. Sandbox memory with 20 tasks',
   drills: '4. Drills: firedrill demo, per scenario',
+  validate: '5. Validate at ECS timings',
 };
 
 for (const name of only) {
@@ -94,6 +98,11 @@ for (const name of only) {
     if (name === 'deploy') summary.push(summarizeDeployments(await deploymentBench(runs)));
     if (name === 'memory') summary.push(summarizeMemory(await memoryBench()));
     if (name === 'drills') summary.push(summarizeDrills(await drillsBench()));
+    if (name === 'validate') {
+      const result = await validateBench();
+      summary.push(summarizeValidate(result));
+      if (!result.passed) failures++;
+    }
   } catch (error) {
     if (error instanceof Interrupted || interruptSignal.aborted) {
       // The SIGINT handler is stopping everything and will exit.

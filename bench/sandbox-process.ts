@@ -39,13 +39,16 @@ export interface SandboxProcessOptions {
    * It is then stopped only by stop() (or SIGTERMed as the bench exits).
    */
   detached?: boolean;
+  /** The sandbox config's timing profile (ECS's real timings: {scale: 1, provisionSeconds: 30}); the default profile without it. */
+  timing?: { scale: number; provisionSeconds: number };
 }
 
 /** Starts `firedrill sandbox start --port 0` with one target group (demo-web) on a free port and data in `workDir`. */
 export const startSandboxProcess = async (workDir: string, options: SandboxProcessOptions = {}): Promise<SandboxProcess> => {
   const configFile = join(workDir, 'sandbox.yaml');
   // JSON is YAML: the config needs no YAML library here.
-  writeFileSync(configFile, JSON.stringify({ dataDir: join(workDir, 'data'), targetGroups: [{ name: 'demo-web', listenerPort: 0 }] }, null, 2) + '\n');
+  const config = { dataDir: join(workDir, 'data'), targetGroups: [{ name: 'demo-web', listenerPort: 0 }], ...(options.timing && { timing: options.timing }) };
+  writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n');
 
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'firedrill.js'), 'sandbox', 'start', '--port', '0', '--config', configFile], {
     cwd: repoRoot,

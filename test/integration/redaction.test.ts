@@ -169,7 +169,7 @@ describe('canary secrets never reach the evidence', () => {
     const validated = await runFiredrill(['validate', '--candidate', 'v1.2.0', '--env', envFile, '--report-dir', validationDir], 2 * MINUTE);
     expect(validated.code, describeRun(validated)).toBe(1);
     expect(validated.stdout).toMatch(/security checks: FAILED: .*plaintext-secret \(web environment\.AWS_SECRET_ACCESS_KEY\)/);
-    expect(validated.stdout).not.toMatch(/deploy-candidate/);
+    expect(validated.stdout, 'nothing was deployed').not.toMatch(/deploy-candidate\.\.\./);
     const service = await t.ecs.send(new DescribeServicesCommand({ cluster: 'firedrill', services: ['demo'] }));
     expect(service.services?.[0]?.taskDefinition).toBe(baselineArn);
     expect(service.services?.[0]?.deployments).toHaveLength(1);

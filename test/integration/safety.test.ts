@@ -193,6 +193,8 @@ describe('where a drill may run', () => {
       const fine = await runFiredrill(['plan', harmless, '--env', s.envFile], MINUTE);
       expect(fine.code, describeRun(fine)).toBe(0);
       expect(fine.stdout).toMatch(/blast radius 0 of 2 task\(s\)/);
+      // And the baseline's security checks, with what its settings make a deployment and a rollback take.
+      expect(fine.stdout).toMatch(/Security checks \(firedrill check\) of the baseline:\n {2}a rolling update takes about \d+ s \(provisioning measured on 2 running tasks\)\n {2}the worst-case rollback by ECS takes about \d+ s against the 600 s budget\n {2}no findings/);
     },
     5 * MINUTE,
   );

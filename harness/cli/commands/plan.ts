@@ -1,6 +1,7 @@
 // `firedrill plan`: what a drill would do, call by call, and the diff between the baseline and
-// the failing release, and whether the safety guards would let it run. Only reads
-// (DescribeServices, DescribeTaskDefinition, STS GetCallerIdentity); touches nothing.
+// the failing release, whether the safety guards would let it run, and the baseline's security
+// checks. Only reads (DescribeServices, DescribeTaskDefinition, STS GetCallerIdentity, and for the
+// checks ListTasks, DescribeTasks and ELBv2's target groups); touches nothing.
 
 import { checkScenarioAgainstEnvironment, loadEnvironment, loadScenario, resolveScenarioFiles } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
@@ -12,6 +13,9 @@ import { selectRollbackPath } from '../../rollback/paths.ts';
 import { parse } from '../args.ts';
 import { combineCaps } from '../../safety/blast-radius.ts';
 import { assess } from '../../safety/preflight.ts';
+import { checkServiceRelease } from '../../run/release-checks.ts';
+import { formatFinding } from '../../security/findings.ts';
+import { timingLines } from './check.ts';
 import { ExitCode, UserError } from '../errors.ts';
 
 const PLAN_USAGE = `Usage: firedrill plan SCENARIO [--env NAME|FILE] [--allow-production]
@@ -55,8 +59,13 @@ export const planCommand = async (args: string[]): Promise<number> => {
   // checks again, and may start the embedded sandbox first).
   const driver = new Driver({ endpoint: env.endpoint, region: env.region });
   let assessment;
+  let checks;
   try {
-    assessment = await assess(driver, { env, serviceName, scenario, allowProduction: values['allow-production'] ?? false }, { deadline: driver.now() + env.timeouts.preflightSeconds * 1000 });
+    const deadline = driver.now() + env.timeouts.preflightSeconds * 1000;
+    assessment = await assess(driver, { env, serviceName, scenario, allowProduction: values['allow-production'] ?? false }, { deadline });
+    const { service, baseline } = assessment;
+    // The release's security checks, as `firedrill check` runs them; unknown when they cannot be read.
+    if (service && baseline) checks = await checkServiceRelease(driver, env, { service, baseline }, { call: { deadline } }).catch(() => undefined);
   } finally {
     driver.destroy();
   }
@@ -93,6 +102,15 @@ export const planCommand = async (args: string[]): Promise<number> => {
   say(`  lock         taken in preflight as tags firedrill:lock* on the service; refused while another drill holds it`);
   say(`  steady       ${service ? (isSteady(service, baseline?.taskDefinitionArn) ? 'yes, on its baseline' : `not yet: ${describeServiceState(service)}; \`run\` waits up to timeouts.baselineSeconds (${env.timeouts.baselineSeconds} s), then refuses`) : 'unknown until the service can be read'}`);
   for (const reason of refused) say(`  REFUSED      ${reason}`);
+
+  say('');
+  say('Security checks (firedrill check) of the baseline:');
+  if (checks) {
+    for (const line of timingLines(checks.timing)) say(`  ${line}`);
+    say(checks.findings.length === 0 ? '  no findings' : checks.findings.map((f) => formatFinding(f).replace(/^/gm, '  ')).join('\n'));
+  } else {
+    say('  unknown until the service and its target groups can be read');
+  }
 
   const rollback = selectRollbackPath(scenario.rollback);
   const signals = scenario.gate.signals.map((s) => `${s.metric} > ${s.threshold} over ${s.windowSeconds} s (${s.failureLimit} in a row)`);
