@@ -39,7 +39,6 @@ export interface ServiceTiming {
   minimumHealthyPercent: number;
   healthCheckGracePeriodSeconds: number;
   circuitBreaker?: { enable: boolean; rollback: boolean; thresholdConfiguration?: ThresholdConfiguration };
-  alarms?: { enable: boolean; rollback: boolean; alarmNames: string[] };
   /** The service's target groups (every one must pass a new task). */
   targetGroups: TargetGroupTiming[];
   /** The essential container's health check, when it has one. */
@@ -201,6 +200,8 @@ export const breakerRollback = (t: ServiceTiming, mode: FailureMode): Estimate =
  * then the return to the last COMPLETED deployment. Undefined when ECS would not roll back.
  */
 export const worstCaseRollback = (t: ServiceTiming): Estimate | undefined => {
-  if (t.circuitBreaker?.enable && t.circuitBreaker.rollback) return addEstimates(breakerTrip(t, 'fails-health-checks'), breakerRollback(t, 'fails-health-checks'));
-  return undefined;
+  if (!(t.circuitBreaker?.enable && t.circuitBreaker.rollback)) return undefined;
+  // A failed task that ignores SIGTERM is killed only after its stop timeout, and the rollback completes once it has stopped.
+  const ignoresSigterm: Cost = { setting: `a task that ignores SIGTERM: stopTimeout (${t.stopTimeoutSeconds} s)`, ms: wall(t, Math.max(0, t.stopTimeoutSeconds - TASK_STOP_SECONDS)) };
+  return addEstimates(breakerTrip(t, 'fails-health-checks'), breakerRollback(t, 'fails-health-checks'), { ms: ignoresSigterm.ms, costs: [ignoresSigterm] });
 };

@@ -55,7 +55,6 @@ export const readServiceTiming = async (driver: Driver, env: Environment, servic
           thresholdConfiguration: thresholdOf(config.deploymentCircuitBreaker.thresholdConfiguration),
         }
       : undefined,
-    alarms: config?.alarms ? { enable: config.alarms.enable ?? false, rollback: config.alarms.rollback ?? false, alarmNames: config.alarms.alarmNames ?? [] } : undefined,
     targetGroups: targetGroups.map((tg) => ({ name: tg.name, intervalSeconds: tg.intervalSeconds, healthyThreshold: tg.healthyThreshold, unhealthyThreshold: tg.unhealthyThreshold, deregistrationDelaySeconds: tg.deregistrationDelaySeconds })),
     containerHealthCheck: hc?.command?.length ? { intervalSeconds: hc.interval ?? 30, retries: hc.retries ?? 3, startPeriodSeconds: hc.startPeriod ?? 0 } : undefined,
     stopTimeoutSeconds: container?.stopTimeout ?? 30,

@@ -45,8 +45,11 @@ interface CliResult {
 }
 
 /** `aws ecs <args> --endpoint-url <sandbox> --output json`; never throws for a non-zero exit. */
-const aws = async (...args: string[]): Promise<CliResult> => {
-  const argv = ['ecs', ...args, '--endpoint-url', t.sandbox.endpoint, '--output', 'json'];
+const aws = async (...args: string[]): Promise<CliResult> => awsIn('ecs', ...args);
+
+/** `aws <service> <args> --endpoint-url <sandbox> --output json`. */
+const awsIn = async (service: string, ...args: string[]): Promise<CliResult> => {
+  const argv = [service, ...args, '--endpoint-url', t.sandbox.endpoint, '--output', 'json'];
   try {
     // Asynchronous on purpose: the sandbox runs in this process and must keep serving.
     const { stdout, stderr } = await execFileAsync('aws', argv, { env, timeout: DEADLINE_MS, maxBuffer: 16 * 1024 * 1024 });
@@ -239,6 +242,20 @@ describe('the AWS CLI against the sandbox', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('ClusterNotFoundException');
     expect(r.stderr).toContain('Cluster not found.');
+  });
+
+  it('elbv2 describe-target-groups and describe-target-group-attributes read the target group as ELB reports it', async () => {
+    const groups = await awsIn('elbv2', 'describe-target-groups', '--names', 'demo-web');
+    expect(groups.code, groups.stderr).toBe(0);
+    const [tg] = (JSON.parse(groups.stdout) as { TargetGroups: Array<Record<string, unknown>> }).TargetGroups;
+    expect(tg).toMatchObject({ TargetGroupName: 'demo-web', HealthCheckPath: '/health', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 2, UnhealthyThresholdCount: 10, Matcher: { HttpCode: '200' } });
+    expect(tg!['TargetGroupArn']).toBe(t.demoTargetGroupArn);
+    const attributes = await awsIn('elbv2', 'describe-target-group-attributes', '--target-group-arn', t.demoTargetGroupArn);
+    expect(attributes.code, attributes.stderr).toBe(0);
+    expect((JSON.parse(attributes.stdout) as { Attributes: Array<{ Key: string; Value: string }> }).Attributes).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '20' });
+    const missing = await awsIn('elbv2', 'describe-target-groups', '--names', 'no-such-group');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('(TargetGroupNotFound)');
   });
 
   it('register-task-definition with a container that has no image fails with ClientException', async () => {

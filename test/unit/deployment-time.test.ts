@@ -3,25 +3,12 @@
 // 60 s to trip its breaker on a missing image in the sandbox (npm run bench -- --only validate).
 
 import { describe, expect, it } from 'vitest';
-import { breakerRollback, breakerTrip, rollingUpdate, waves, worstCaseRollback, type ServiceTiming } from '../../harness/analysis/deployment-time.ts';
+import { breakerRollback, breakerTrip, rollingUpdate, waves, worstCaseRollback } from '../../harness/analysis/deployment-time.ts';
 import { failureModeOf, predictValidation } from '../../harness/analysis/validation-time.ts';
 import { builtInCatchScenario, refusalText } from '../../harness/run/validate.ts';
+import { demoServiceTiming } from '../support/service-timing.ts';
 
-/** The demo service's settings, at ECS's real timings. */
-const demo = (more: Partial<ServiceTiming> = {}): ServiceTiming => ({
-  desiredCount: 2,
-  maximumPercent: 200,
-  minimumHealthyPercent: 100,
-  healthCheckGracePeriodSeconds: 60,
-  circuitBreaker: { enable: true, rollback: true },
-  targetGroups: [{ name: 'demo-web', intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, deregistrationDelaySeconds: 20 }],
-  containerHealthCheck: { intervalSeconds: 5, retries: 2, startPeriodSeconds: 30 },
-  stopTimeoutSeconds: 30,
-  provisioningMs: 30_000,
-  provisioningSource: '30.0 s, measured on 2 running tasks',
-  scale: 1,
-  ...more,
-});
+const demo = demoServiceTiming;
 
 const cost = (e: { costs: Array<{ setting: string; ms: number }> }, setting: RegExp) => e.costs.find((c) => setting.test(c.setting))?.ms;
 
@@ -71,7 +58,8 @@ describe('the circuit breaker', () => {
   });
 
   it('gives no worst case without a breaker that rolls back', () => {
-    expect(worstCaseRollback(demo())?.ms).toBe(2 * (30_000 + 60_000) + 22_000);
+    // Two rounds of tasks failing after the 60 s grace period, their draining, and one that holds out to its 30 s stop timeout.
+    expect(worstCaseRollback(demo())?.ms).toBe(2 * (30_000 + 60_000) + 22_000 + 28_000);
     expect(worstCaseRollback(demo({ circuitBreaker: { enable: true, rollback: false } }))).toBeUndefined();
     expect(breakerTrip(demo({ circuitBreaker: undefined }), 'fails-to-start').ms).toBe(Number.POSITIVE_INFINITY);
   });

@@ -9,22 +9,11 @@ import type { TaskDefinitionInput } from '../../harness/releases/task-definition
 import { checkRelease } from '../../harness/security/check.ts';
 import { countBySeverity, failing, formatFinding, sortFindings, type Finding } from '../../harness/security/findings.ts';
 import { credentialKind, entropy } from '../../harness/security/secrets.ts';
+import { demoServiceTiming } from '../support/service-timing.ts';
 
 /** The demo service as `firedrill sandbox start --demo` deploys it. */
 const DEMO_SERVICE = { deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: true, rollback: true } } };
-const demoTiming: ServiceTiming = {
-  desiredCount: 2,
-  maximumPercent: 200,
-  minimumHealthyPercent: 100,
-  healthCheckGracePeriodSeconds: 60,
-  circuitBreaker: { enable: true, rollback: true },
-  targetGroups: [{ name: 'demo-web', intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, deregistrationDelaySeconds: 20 }],
-  containerHealthCheck: { intervalSeconds: 5, retries: 2, startPeriodSeconds: 30 },
-  stopTimeoutSeconds: 30,
-  provisioningMs: 30_000,
-  provisioningSource: 'measured',
-  scale: 1,
-};
+const demoTiming = demoServiceTiming();
 
 /** The demo's task definition with its one container changed; everything else as hardened as the demo. */
 const withContainer = (change: (c: ContainerDefinition) => void, task: Partial<TaskDefinitionInput> = {}): TaskDefinitionInput => {
