@@ -2,9 +2,10 @@
 // start` in a process of its own with the timing profile {scale: 1, provisionSeconds: 30} (ECS
 // seconds are wall seconds, and a task takes 30 s to provision and pull, as on Fargate), the demo
 // service deployed on it with its own health-check and deregistration settings. Then
-// `node bin/firedrill.js validate --candidate v1.2.0` runs in a child process against it, as a
-// pipeline would, and its report says each step's time beside what validate predicted from the
-// service's settings before it touched anything. The goal: under 300 s in all, the rollback to
+// `node bin/firedrill.js validate --candidate v1.2.0 --scenario scenarios/bad-image-tag.yaml`
+// runs in a child process against it, as a pipeline would: the shipped scenario brings the smoke
+// checks over HTTP and in Chromium to the drill on the candidate. Its report says each step's
+// time beside what validate predicted from the service's settings before it touched anything. The goal: under 300 s in all, the rollback to
 // the current release (which is also the restore) included, every step passed.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,13 @@ export interface ValidateSummary {
 
 const sec = (millis: number | undefined): string => secondsFigure(millis, 1);
 
+/** "3 http passed, 1 browser passed" */
+const smokeTally = (results: Journal['smoke']['baseline']): string => {
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(`${r.kind} ${r.status}`, (counts.get(`${r.kind} ${r.status}`) ?? 0) + 1);
+  return [...counts].map(([what, n]) => `${n} ${what}`).join(', ') || 'none';
+};
+
 const readReport = (reportDir: string): ValidationReport | undefined => {
   const file = existsSync(reportDir) ? readdirSync(reportDir).find((f) => /^validation-.*\.json$/.test(f)) : undefined;
   return file ? (JSON.parse(readFileSync(join(reportDir, file), 'utf8')) as ValidationReport) : undefined;
@@ -58,7 +66,7 @@ export const validateBench = async (): Promise<ValidateSummary> => {
       writeFileSync(envFile, JSON.stringify(environmentFor(sandbox.endpoint, sandbox.lbUrl, { baselineSeconds: 300, restoreSeconds: 300 }), null, 2) + '\n');
       const reportDir = join(workDir.path, 'reports');
       const logFile = join(workDir.path, 'validate.log');
-      const args = ['validate', '--candidate', 'v1.2.0', '--env', envFile, '--report-dir', reportDir];
+      const args = ['validate', '--candidate', 'v1.2.0', '--scenario', 'scenarios/bad-image-tag.yaml', '--env', envFile, '--report-dir', reportDir];
       progress(`node bin/firedrill.js ${args.join(' ')} (full output: ${logFile})`);
       const run = startFiredrillProcess(args, logFile, (line) => {
         if (/^\s+[\d.]+s\s+\S/.test(line) || /^validation of/.test(line)) progress(`  ${line.trim()}`);
@@ -78,13 +86,18 @@ export const validateBench = async (): Promise<ValidateSummary> => {
       if (!report.passed) keep = true;
       print(
         table(
-          'firedrill validate --candidate v1.2.0, at ECS timings',
+          'firedrill validate --candidate v1.2.0 --scenario scenarios/bad-image-tag.yaml, at ECS timings',
           [{ header: 'step' }, { header: 'predicted s', align: 'right' }, { header: 'took s', align: 'right' }, { header: 'result' }],
           rows,
           [
             `goal: under ${GOAL_MS / 1000} s in all, every step proven: ${report.durationMs < GOAL_MS && report.passed ? 'met' : 'NOT met'} (${sec(report.durationMs)} s; validate's budget ${sec(report.budgetMs)} s); exit ${exit.code ?? exit.signal}.`,
             `what costs the time (predicted): ${report.prediction.costs.slice(0, 4).map((c) => `${c.setting} ${sec(c.ms)} s`).join('; ')}.`,
-            ...(drill ? [`inside failing-release-caught, the drill's phases: ${drill.phases.map((p) => `${p.phase} ${sec(p.endedAt === undefined ? undefined : p.endedAt - p.startedAt)}`).join(', ')} s.`] : []),
+            ...(drill
+              ? [
+                  `inside failing-release-caught, the drill's phases: ${drill.phases.map((p) => `${p.phase} ${sec(p.endedAt === undefined ? undefined : p.endedAt - p.startedAt)}`).join(', ')} s;`,
+                  `its smoke checks, before and after the rollback: ${smokeTally(drill.smoke.baseline)}; ${smokeTally(drill.smoke.afterRecovery)}.`,
+                ]
+              : []),
             `spawn to exit: ${sec(exit.endedAt - exit.startedAt)} s (the report's total starts after the command has loaded).`,
             ...(keep ? [`kept for a look: ${workDir.path} (validate.log, reports/, data/ with the sandbox's event log)`] : []),
           ],

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as allure from 'allure-js-commons';
 import { loadScenario } from '../harness/config/load.ts';
-import { diffText, environmentParameters, probeSeriesCsv, serviceEventsText, smokeScreenshots, stoppedTasksText } from '../harness/report/allure-attachments.ts';
+import { diffText, environmentParameters, probeSeriesCsv, securityFindingsText, serviceEventsText, smokeScreenshots, stoppedTasksText } from '../harness/report/allure-attachments.ts';
 import { renderTimelineSvg } from '../harness/report/timeline-chart.ts';
 import type { Journal } from '../harness/journal/journal.ts';
 import { summarizeJournal } from '../harness/journal/summary.ts';
@@ -38,6 +38,7 @@ const attachEvidence = async (journal: Journal): Promise<void> => {
   await allure.attachment('stopped tasks', stoppedTasksText(journal), 'text/plain');
   await allure.attachment('probe series', probeSeriesCsv(journal), 'text/csv');
   await allure.attachment('diff', diffText(journal), 'text/plain');
+  await allure.attachment('security findings', securityFindingsText(journal), 'text/plain');
   for (const shot of smokeScreenshots(journal)) {
     if (existsSync(shot.path)) await allure.attachmentPath(shot.name, shot.path, shot.contentType);
   }

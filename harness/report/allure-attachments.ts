@@ -1,10 +1,12 @@
 // What the drill spec attaches to its Allure result, as text: the ECS service events, the
-// stopped tasks' reasons, the probe series (CSV), the diff, and the environment parameters.
+// stopped tasks' reasons, the probe series (CSV), the diff, the baseline's security findings,
+// and the environment parameters.
 // Pure functions of the journal, like the other reports.
 
 import { formatDiff } from '../releases/diff.ts';
 import type { ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
 import type { Journal } from '../journal/journal.ts';
+import { countBySeverity, formatFinding } from '../security/findings.ts';
 
 const iso = (t: number | undefined): string => (t === undefined ? '-' : new Date(t).toISOString());
 
@@ -56,6 +58,13 @@ export const probeSeriesCsv = (j: Journal): string => {
 
 /** The diff between the baseline and the injected task definition, redacted. */
 export const diffText = (j: Journal): string => (j.injected ? formatDiff(j.injected.diff) || '(no differences)' : '(nothing injected)') + '\n';
+
+/** The baseline's security findings (`firedrill check`'s), one with its fix under it, then the tally. */
+export const securityFindingsText = (j: Journal): string => {
+  const findings = j.security?.findings;
+  if (!findings) return '(not checked)\n';
+  return [...findings.map((f) => formatFinding(f)), countBySeverity(findings)].join('\n') + '\n';
+};
 
 /** Smoke screenshots, baseline first. */
 export const smokeScreenshots = (j: Journal): Array<{ name: string; path: string; contentType: string }> =>

@@ -68,8 +68,12 @@ export class ValidationRefused extends Error {
   }
 }
 
-/** The failing release validation puts on top of the candidate when no scenario is given. */
-export const builtInCatchScenario = (service: string): LoadedScenario => {
+/**
+ * The failing release validation puts on top of the candidate when no scenario is given. Its
+ * smoke check is the one every environment's service declares: its probe path answers 200 with
+ * the release's version. A team's own smoke checks, browser checks among them, come with --scenario.
+ */
+export const builtInCatchScenario = (service: string, probePath = '/api/version'): LoadedScenario => {
   const spec = {
     name: 'validate-failing-release-caught',
     description: 'A release whose image tag does not exist, deployed on top of the candidate: the circuit breaker must bring the candidate back.',
@@ -80,6 +84,7 @@ export const builtInCatchScenario = (service: string): LoadedScenario => {
     release: { kind: 'missing-image-tag' },
     rollback: { path: 'circuit-breaker' },
     expectations: { badReleaseNeverCompletes: true, maxBadTrafficShare: 0 },
+    smoke: { http: [{ name: 'the candidate serves its version', path: probePath, status: 200, json: { version: '{baselineTag}' } }] },
   };
   const text = JSON.stringify(spec);
   return { scenario: scenarioSchema.parse(spec), file: '<built-in validation scenario>', hash: createHash('sha256').update(text).digest('hex'), text };
@@ -104,7 +109,7 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   const target = env.services[o.service];
   if (!target) throw new Error(`environment ${env.name} has no service ${o.service}`);
   const serviceName = target.service ?? o.service;
-  const scenario = o.scenario ?? builtInCatchScenario(o.service);
+  const scenario = o.scenario ?? builtInCatchScenario(o.service, target.probePath);
   const failOn = o.failOn ?? 'high';
   const started = clock.now();
   const say = (line: string) => o.progress?.(line);
@@ -157,8 +162,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   if (prediction.ms > o.budgetMs) throw new ValidationRefused(refusalText(prediction, o.budgetMs), prediction);
 
   // The budget is enforced by interrupting whatever runs when it is spent; the rollback to the current release still happens.
-  const budget = AbortSignal.any([AbortSignal.timeout(o.budgetMs), ...(o.signal ? [o.signal] : [])]);
   const budgetEnd = started + o.budgetMs;
+  const budget = AbortSignal.any([AbortSignal.timeout(Math.max(0, budgetEnd - clock.now())), ...(o.signal ? [o.signal] : [])]);
   const inBudget: Persist = { deadline: budgetEnd, signal: budget };
   const waitSteady = (taskDefinition: string, timeoutMs: number) =>
     waitForSteadyState(driver, env.cluster, serviceName, { ...inBudget, deadline: Math.min(clock.now() + timeoutMs, budgetEnd), taskDefinition, intervalMs: env.poll.intervalMs });
@@ -212,10 +217,10 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
     await restore().catch(() => undefined);
     throw error;
   }
-  // The drill's smoke checks need a browser; it starts while the candidate deploys, and closes at the end.
+  // The drill's browser checks need Chromium: it starts while the candidate deploys, and closes at the end.
   const browser = new SharedChromium();
-  const chromium = findChromium();
-  const warming = 'path' in chromium ? browser.get(chromium.path).catch(() => undefined) : undefined;
+  const chromium = scenario.scenario.smoke.browser.length > 0 ? findChromium() : undefined;
+  const warming = chromium && 'path' in chromium ? browser.get(chromium.path).catch(() => undefined) : undefined;
   let candidateArn: string | undefined;
   try {
     const deployed = await step('deploy-candidate', async () => {

@@ -224,6 +224,8 @@ describe('Allure results and the HTML report of one drill', () => {
     const diff = byName('diff');
     expect(diff.type).toBe('text/plain');
     expect(diff.content).toMatch(/^[-+] /m);
+    // The demo service passes its own security checks.
+    expect(byName('security findings').content).toBe('no findings\n');
     const shots = [...journal.smoke.baseline, ...journal.smoke.afterRecovery].flatMap((r) => r.attachments).filter((a) => a.path.endsWith('.png'));
     const pngs = attachments.filter((a) => a.type === 'image/png');
     expect(pngs.length).toBeGreaterThanOrEqual(shots.length);

@@ -98,7 +98,7 @@ describe('firedrill validate', () => {
     expect(again.stdout).toMatch(/nothing to recover|did not finish their restore \(0|no run/i);
   }, 300_000);
 
-  it('a good candidate deploys, rolls back, has a failing release caught on top of it, and the service ends on the current release', async () => {
+  it('a good candidate passes its checks, deploys, has a failing release caught on top of it, and rolls back to the current release', async () => {
     const report = await validate(300_000);
     expect(report.steps.map((s) => [s.name, s.passed])).toEqual(EVERY_STEP_PASSED);
     expect(report).toMatchObject({ passed: true, withinBudget: true, restored: true, findings: [], current: { taskDefinitionArn: baselineArn, image: 'firedrill/demo-app:v1.0.0' } });
