@@ -209,7 +209,8 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   // Noted before the tags are written: a crash between the two must still let `recover` release the lock.
   ticket.update({ lockHeld: true });
   try {
-    await takeLock(driver, { serviceArn, runId: lockId, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000 }, { deadline: preflightDeadline, signal: o.signal });
+    // A preflight window of its own: the reads before it may have spent theirs riding out throttling.
+    await takeLock(driver, { serviceArn, runId: lockId, ttlMs: o.budgetMs + 2 * env.timeouts.restoreSeconds * 1000 }, { deadline: clock.now() + env.timeouts.preflightSeconds * 1000, signal: o.signal });
     // As a drill's baseline: a service still deploying is no baseline to validate against.
     await awaitSteady(driver, env, serviceName, currentArn, { deadline: clock.now() + env.timeouts.baselineSeconds * 1000, signal: o.signal });
   } catch (error) {
