@@ -49,7 +49,8 @@ export const demoTaskDefinition = (tag: string): RegisterTaskDefinitionCommandIn
       secrets: [{ name: 'API_KEY', valueFrom: DEMO_SECRET_ARN }],
       // A start period and a grace period, as teams set them: a task that is still starting is not
       // judged by its first checks. On the sandbox they also absorb a busy machine's slow process start.
-      healthCheck: { command: ['CMD', 'healthcheck'], interval: 5, timeout: 2, retries: 2, startPeriod: 30 },
+      // Every 10 s: the target group's own checks pass a task no sooner, and every check is a process.
+      healthCheck: { command: ['CMD', 'healthcheck'], interval: 10, timeout: 2, retries: 2, startPeriod: 30 },
       // Hardened as `firedrill check` asks (Security Hub ECS.5, ECS.9, ECS.20): the demo passes its own checks.
       user: '1000:1000',
       readonlyRootFilesystem: true,

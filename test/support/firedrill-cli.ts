@@ -150,7 +150,9 @@ export const writeEnvironment = (dir: string, t: TestSandbox, name = 'drill-test
       '  demo:',
       '    service: demo',
       `    url: ${t.demoUrl}`,
-      `probe: { intervalMs: ${PROBE_INTERVAL_MS}, timeoutMs: 2000 }`,
+      // Several test files at once can hold a probe up past 2 s, which failed healthy baselines;
+      // the slow-responses scenario's 1.5 s answers stay slow, not lost.
+      `probe: { intervalMs: ${PROBE_INTERVAL_MS}, timeoutMs: 5000 }`,
       `poll: { intervalMs: ${POLL_INTERVAL_MS} }`,
       'timeouts: { baselineSeconds: 60, restoreSeconds: 120, drillSeconds: 900 }',
       'sandbox: { embedded: false }',
