@@ -122,7 +122,7 @@ describe('mutateRelease', () => {
     it("replaces the command and keeps the baseline's timing", () => {
       const r = mutate({ kind: 'failing-health-check' });
       expect(r.diff).toEqual([{ path: `${WEB}.healthCheck.command`, before: ['CMD', 'healthcheck'], after: ['CMD-SHELL', 'exit 1'] }, ...tagLines]);
-      expect(r.summary).toBe('container web: health check CMD healthcheck -> CMD-SHELL exit 1 (interval 5 s, timeout 2 s, retries 2, start period 30 s)');
+      expect(r.summary).toBe('container web: health check CMD healthcheck -> CMD-SHELL exit 1 (interval 10 s, timeout 2 s, retries 2, start period 30 s)');
     });
 
     it('adds a check with drill timing where the baseline has none', () => {

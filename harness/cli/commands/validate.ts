@@ -6,6 +6,7 @@ import { seconds, secondsCompact } from '../../../lib/format.ts';
 import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
+import { isValidTag } from '../../releases/image-ref.ts';
 import { validateCandidate, ValidationRefused } from '../../run/validate.ts';
 import { countBySeverity, formatFinding } from '../../security/findings.ts';
 import { parseFailOn } from './check.ts';
@@ -83,7 +84,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   if (!values.candidate) throw new UserError(`--candidate TAG is required.\n\n${VALIDATE_USAGE}`);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(values.candidate)) throw new UserError(`--candidate "${values.candidate}" is not a valid image tag`);
+  if (!isValidTag(values.candidate)) throw new UserError(`--candidate "${values.candidate}" is not a valid image tag`);
   const environment = loadEnvironment(values.env ?? 'sandbox');
   const env = environment.environment;
   const service = values.service ?? Object.keys(env.services)[0]!;
