@@ -80,7 +80,9 @@ const attributesXml = (config: TargetGroupConfig) =>
       ['stickiness.enabled', 'false'],
       ['stickiness.type', 'lb_cookie'],
       ['load_balancing.algorithm.type', 'round_robin'],
+      ['load_balancing.cross_zone.enabled', 'use_load_balancer_configuration'],
       ['slow_start.duration_seconds', '0'],
+      ['waf.fail_open.enabled', 'false'],
     ] as const
   )
     .map(([key, value]) => `<member>${el('Key', key)}${el('Value', value)}</member>`)

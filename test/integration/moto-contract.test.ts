@@ -9,6 +9,10 @@
 // RunTask (its controller starts tasks), so its tasks are created on the state directly, as the
 // controller would. One running and one stopped task are described on each side, so fields that
 // exist only once a task or container has stopped are compared too.
+//
+// ELBv2 (awsQuery, XML): the same target group is created on moto (CreateTargetGroup in a VPC)
+// and configured on the sandbox, then DescribeTargetGroups and DescribeTargetGroupAttributes go to
+// both; every element path of moto's answer must be in the sandbox's (list members as `[]`).
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -22,6 +26,7 @@ import type { ApiServer } from '../../sandbox/api/server.ts';
 import { SandboxState } from '../../sandbox/control/state.ts';
 import { freePort } from '../../sandbox/data/port-allocator.ts';
 import { SequentialIds } from '../support/ids.ts';
+import { findAll, parseXml, textOf, type XmlElement } from '../support/xml.ts';
 import { waitFor } from '../support/wait.ts';
 
 const TARGET = 'AmazonEC2ContainerServiceV20141113';
@@ -360,6 +365,94 @@ describe.skipIf(!MOTO)(`ECS response shapes: sandbox ⊇ moto_server${MOTO ? '' 
       expect(fieldPaths(motoBody).has(entry.path), `${entry.operation} ${entry.path}: moto no longer returns it`).toBe(true);
       expect(fieldPaths(sandboxBody).has(entry.path), `${entry.operation} ${entry.path}: the sandbox returns it now`).toBe(false);
     }
+  });
+});
+
+const queryCall = async (url: string, service: string, params: Record<string, string>): Promise<string> => {
+  const res = await fetch(`${url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: AUTH(service), 'x-amz-date': '20240101T000000Z' },
+    body: new URLSearchParams(params).toString(),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${params['Action']} against ${url} answered ${res.status}: ${text}`);
+  return text;
+};
+
+/** Every element path of an XML answer below its root, list members as `[]`: `DescribeTargetGroupsResult.TargetGroups[].Port`. */
+const xmlPaths = (element: XmlElement, prefix = '', into = new Set<string>()): Set<string> => {
+  for (const child of element.children) {
+    if (typeof child === 'string') continue;
+    const path = child.name === 'member' ? `${prefix}[]` : prefix ? `${prefix}.${child.name}` : child.name;
+    if (child.name !== 'member') into.add(path);
+    xmlPaths(child, path, into);
+  }
+  return into;
+};
+
+const ELBV2 = { Version: '2015-12-01' };
+const TARGET_GROUP = { name: 'demo-web', healthCheck: { path: '/health', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 2, matcher: '200' }, deregistrationDelaySeconds: 20 };
+
+describe.skipIf(!MOTO)(`ELBv2 target-group shapes: sandbox ⊇ moto_server${MOTO ? '' : ' (skipped: moto_server is not on PATH)'}`, () => {
+  let moto: Moto;
+  let sandbox: ApiServer;
+  const answers = new Map<string, [Set<string>, Set<string>]>();
+  /** The attribute keys each answered: [moto, sandbox]. */
+  let attributeKeys: [string[], string[]] = [[], []];
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const sandboxArn = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/demo-web/0123456789abcdef';
+    sandbox = await startApiServer({
+      port: 0,
+      state: new SandboxState({ region: 'us-east-1', accountId: '000000000000' }, { now: () => Date.now() }, new SequentialIds()),
+      events: { emit: () => {} },
+      targetGroups: { targetGroups: () => [{ arn: sandboxArn, config: TARGET_GROUP }] },
+    });
+    const vpc = /<vpcId>([^<]+)<\/vpcId>/.exec(await queryCall(moto.url, 'ec2', { Action: 'CreateVpc', Version: '2016-11-15', CidrBlock: '10.0.0.0/16' }))?.[1];
+    if (!vpc) throw new Error('moto CreateVpc returned no VPC id');
+    const created = await queryCall(moto.url, 'elasticloadbalancing', {
+      ...ELBV2,
+      Action: 'CreateTargetGroup',
+      Name: 'demo-web',
+      Protocol: 'HTTP',
+      Port: '80',
+      VpcId: vpc,
+      TargetType: 'ip',
+      HealthCheckPath: '/health',
+      HealthCheckIntervalSeconds: '10',
+      HealthCheckTimeoutSeconds: '5',
+      HealthyThresholdCount: '2',
+      UnhealthyThresholdCount: '2',
+      'Matcher.HttpCode': '200',
+    });
+    const motoArn = /<TargetGroupArn>([^<]+)<\/TargetGroupArn>/.exec(created)?.[1];
+    if (!motoArn) throw new Error(`moto CreateTargetGroup returned no ARN: ${created}`);
+    const both = async (operation: string, motoParams: Record<string, string>, sandboxParams: Record<string, string>) => {
+      const [m, x] = [await queryCall(moto.url, 'elasticloadbalancing', { ...ELBV2, Action: operation, ...motoParams }), await queryCall(sandbox.url, 'elasticloadbalancing', { ...ELBV2, Action: operation, ...sandboxParams })];
+      answers.set(operation, [xmlPaths(parseXml(m)), xmlPaths(parseXml(x))]);
+      if (operation === 'DescribeTargetGroupAttributes') attributeKeys = [findAll(parseXml(m), 'Key').map(textOf), findAll(parseXml(x), 'Key').map(textOf)];
+    };
+    await both('DescribeTargetGroups', { 'Names.member.1': 'demo-web' }, { 'Names.member.1': 'demo-web' });
+    await both('DescribeTargetGroupAttributes', { TargetGroupArn: motoArn }, { TargetGroupArn: sandboxArn });
+  }, 90_000);
+
+  afterAll(async () => {
+    await sandbox?.close();
+    if (moto) await stopMoto(moto);
+  });
+
+  it.each(['DescribeTargetGroups', 'DescribeTargetGroupAttributes'])('%s: every element moto returns is in the sandbox answer', (operation) => {
+    const [motoPaths, sandboxPaths] = answers.get(operation)!;
+    expect(motoPaths.size, `moto's ${operation} answer has content`).toBeGreaterThan(3);
+    const missing = [...motoPaths].filter((p) => !sandboxPaths.has(p)).sort();
+    expect(missing, `${operation}: the sandbox lacks these elements that moto returns:\n  ${missing.join('\n  ')}`).toEqual([]);
+  });
+
+  it('DescribeTargetGroupAttributes: every attribute key moto returns, the sandbox returns too', () => {
+    const [motoKeys, sandboxKeys] = attributeKeys;
+    expect(motoKeys).toContain('deregistration_delay.timeout_seconds');
+    expect(motoKeys.filter((k) => !sandboxKeys.includes(k))).toEqual([]);
   });
 });
 
