@@ -3,6 +3,13 @@
 import { z } from 'zod';
 
 /**
+ * The 10-minute rollback budget: a drill's default recovery pass mark and hard stop, the metrics'
+ * rollback-time alert, validate's default rollback budget, and what `firedrill check` holds the
+ * worst-case rollback to.
+ */
+export const ROLLBACK_BUDGET_SECONDS = 600;
+
+/**
  * How much of a service a drill may affect: the tasks the bad release may replace or take out of
  * service in the worst case (see harness/safety/blast-radius.ts). Either bound, or both.
  */
@@ -61,7 +68,7 @@ export const environmentSchema = z
        * The rollback budget: detection, rollback and recovery together, from inject. A scenario's
        * expectations.recoveryWithinSeconds is the pass mark; this is the hard stop above it.
        */
-      recoverySeconds: z.number().positive().default(600),
+      recoverySeconds: z.number().positive().default(ROLLBACK_BUDGET_SECONDS),
       /** Smoke checks after recovery. */
       smokeSeconds: z.number().positive().default(120),
       /** Restore: back to the baseline task definition and steady. */

@@ -3,7 +3,7 @@
 // default where a sensible one exists.
 
 import { z } from 'zod';
-import { blastRadiusSchema } from './environment.ts';
+import { blastRadiusSchema, ROLLBACK_BUDGET_SECONDS } from './environment.ts';
 
 const seconds = z.number().positive();
 
@@ -133,7 +133,7 @@ export type RollbackSpec = z.infer<typeof rollbackSchema>;
 export const expectationsSchema = z
   .strictObject({
     /** From inject until the baseline serves every probe for the stable window and its deployment is COMPLETED. */
-    recoveryWithinSeconds: seconds.default(600),
+    recoveryWithinSeconds: seconds.default(ROLLBACK_BUDGET_SECONDS),
     /** From inject until the first failure signal (ECS or a gate). */
     detectionWithinSeconds: seconds.optional(),
     /** The bad release never reaches rolloutState COMPLETED. */

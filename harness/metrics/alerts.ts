@@ -11,6 +11,7 @@
 //   probe-failure-rate        0.05   probe or monitoring failures over probes and polls
 
 import { duration, percent } from '../../lib/format.ts';
+import { ROLLBACK_BUDGET_SECONDS } from '../config/environment.ts';
 import { formatDuration, parseDuration, type Metrics, type Rate } from './compute.ts';
 
 export const THRESHOLD_NAMES = ['rollback-failure-rate', 'validation-failure-rate', 'rollback-time', 'gate-failure-rate', 'probe-failure-rate'] as const;
@@ -22,7 +23,7 @@ export type Thresholds = Record<ThresholdName, number | null>;
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   'rollback-failure-rate': 0.15,
   'validation-failure-rate': 0.1,
-  'rollback-time': 10 * 60_000,
+  'rollback-time': ROLLBACK_BUDGET_SECONDS * 1000,
   'gate-failure-rate': 0.1,
   'probe-failure-rate': 0.05,
 });

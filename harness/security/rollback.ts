@@ -4,10 +4,10 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import { worstCaseRollback, type ServiceTiming } from '../analysis/deployment-time.ts';
 import { seconds } from '../../lib/format.ts';
+import { ROLLBACK_BUDGET_SECONDS } from '../config/environment.ts';
 import type { Finding } from './findings.ts';
 
-/** The recovery budget every drill and this check hold a rollback to. */
-export const ROLLBACK_BUDGET_MS = 600_000;
+export const ROLLBACK_BUDGET_MS = ROLLBACK_BUDGET_SECONDS * 1000;
 
 export const rollbackPath = (service: Pick<Service, 'deploymentConfiguration'>): Finding[] => {
   const config = service.deploymentConfiguration;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seconds, secondsCompact } from '../../../lib/format.ts';
 import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
+import { ROLLBACK_BUDGET_SECONDS } from '../../config/environment.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
 import { isValidTag } from '../../releases/image-ref.ts';
@@ -92,7 +93,7 @@ export const validateCommand = async (args: string[]): Promise<number> => {
   const scenario = values.scenario ? loadScenario(values.scenario) : undefined;
   if (scenario) checkScenarioAgainstEnvironment(scenario, environment);
   const budgetMs = positiveSeconds(values.budget, '--budget', 300) * 1000;
-  const rollbackBudgetMs = positiveSeconds(values['rollback-budget'], '--rollback-budget', 600) * 1000;
+  const rollbackBudgetMs = positiveSeconds(values['rollback-budget'], '--rollback-budget', ROLLBACK_BUDGET_SECONDS) * 1000;
   const failOn = parseFailOn(values['fail-on']);
   const reportDir = resolve(values['report-dir'] ?? 'reports');
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
