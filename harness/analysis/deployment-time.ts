@@ -186,9 +186,8 @@ export const breakerTrip = (t: ServiceTiming, mode: FailureMode): Estimate => {
  * tasks are gone (drained, when they had registered); otherwise it has tasks to start again.
  */
 export const breakerRollback = (t: ServiceTiming, mode: FailureMode): Estimate => {
-  const { perWave } = waves(t);
-  const room = Math.floor((t.maximumPercent * t.desiredCount) / 100) - t.desiredCount;
-  const oldTasksKept = room >= perWave && t.minimumHealthyPercent >= 100;
+  // ECS keeps maximumPercent at or above minimumHealthyPercent, so at 100 % the failed tasks only ever started beside the old ones.
+  const oldTasksKept = t.minimumHealthyPercent >= 100;
   const costs: Cost[] = mode === 'fails-health-checks' ? draining(t) : [{ setting: 'stopping a task', ms: wall(t, TASK_STOP_SECONDS) }];
   if (!oldTasksKept) costs.push(...[provisioning(t), ...becomingHealthy(t)]);
   return sumCosts(costs);

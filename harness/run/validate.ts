@@ -222,14 +222,13 @@ export const validateCandidate = async (o: ValidateOptions): Promise<ValidationR
   const browser = new SharedChromium();
   const chromium = scenario.scenario.smoke.browser.length > 0 ? findChromium() : undefined;
   const warming = chromium && 'path' in chromium ? browser.get(chromium.path).catch(() => undefined) : undefined;
-  let candidateArn: string | undefined;
   try {
     const deployed = await step('deploy-candidate', async () => {
       const candidate = structuredClone(checks.taskDefinition);
       candidate.tags = [...(candidate.tags ?? []), { key: 'firedrill:role', value: 'candidate' }, { key: 'firedrill:run', value: lockId }];
       // On disk before the first change; the run's tag finds a candidate whose registration reply was lost.
       ticket.update({ touched: true, baselineTaskDefinitionArn: currentArn, family: baseline.taskDefinition.family });
-      candidateArn = await driver.registerTaskDefinition(candidate, inBudget);
+      const candidateArn = await driver.registerTaskDefinition(candidate, inBudget);
       report.candidateTaskDefinition = candidateArn;
       ticket.update({ registered: [candidateArn] });
       await driver.updateService({ cluster: env.cluster, service: serviceName, taskDefinition: candidateArn }, inBudget);

@@ -210,10 +210,8 @@ const sendQueryError = (res: ServerResponse, f: Failure, service: 'sts' | 'elbv2
 };
 
 /** ELBv2 when the request says its version or names one of its actions; STS otherwise (its errors name the action). */
-const queryProtocolOf = (body: string): Protocol => {
-  const params = new URLSearchParams(body);
-  return params.get('Version') === ELBV2_VERSION || ELBV2_OPERATIONS.has(params.get('Action') ?? '') ? 'elbv2-query' : 'sts-query';
-};
+const queryProtocolOf = (params: URLSearchParams): Protocol =>
+  params.get('Version') === ELBV2_VERSION || ELBV2_OPERATIONS.has(params.get('Action') ?? '') ? 'elbv2-query' : 'sts-query';
 
 const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -300,10 +298,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       const body = await readBody(req);
       const target = targetOf(req);
-      protocol = target.protocol === 'sts-query' ? queryProtocolOf(body) : target.protocol;
+      // A form-encoded body is read once: it says which query service it is for, and the ELBv2 read's parameters.
+      const query = target.protocol === 'sts-query' ? new URLSearchParams(body) : undefined;
+      protocol = query ? queryProtocolOf(query) : target.protocol;
       operation = printable(target.name, 128);
       if (protocol === 'sts-query') operation = queryAction(body);
-      if (protocol === 'elbv2-query') operation = printable(new URLSearchParams(body).get('Action') ?? '', 128);
+      if (protocol === 'elbv2-query') operation = printable(query!.get('Action') ?? '', 128);
       const op = protocol === 'ecs' ? operations.get(target.name) : undefined;
       if (protocol === 'ecs' && !op) {
         throw failure(400, 'UnknownOperationException', `The operation ${operation} is not supported by the firedrill sandbox.`);
@@ -333,7 +333,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         sendText(res, 200, 'text/xml', queryResult(identity, requestId), requestId);
       } else if (protocol === 'elbv2-query') {
         const requestId = randomUUID();
-        sendText(res, 200, 'text/xml', elbv2Answer(operation, new URLSearchParams(body), options.targetGroups ?? { targetGroups: () => [] }, requestId), requestId);
+        sendText(res, 200, 'text/xml', elbv2Answer(operation, query!, options.targetGroups ?? { targetGroups: () => [] }, requestId), requestId);
       } else if (protocol === 'sts-json') {
         send(res, 200, identity, {}, STS_JSON_CONTENT_TYPE);
       } else {

@@ -5,13 +5,12 @@ import { seconds } from '../../../lib/format.ts';
 import { rollingUpdate, worstCaseRollback, type ServiceTiming } from '../../analysis/deployment-time.ts';
 import { loadEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
-import { isValidTag } from '../../releases/image-ref.ts';
 import { checkServiceRelease } from '../../run/release-checks.ts';
 import { builtInCatchScenario } from '../../run/validate.ts';
 import { assess } from '../../safety/preflight.ts';
 import { ROLLBACK_BUDGET_MS } from '../../security/rollback.ts';
 import { countBySeverity, FAIL_ON, failing, formatFinding, type FailOn } from '../../security/findings.ts';
-import { parse } from '../args.ts';
+import { parse, parseCandidateTag, serviceKeyOf } from '../args.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
 
 const CHECK_USAGE = `Usage: firedrill check [--env NAME|FILE] [--service KEY] [--candidate TAG] [--fail-on high|medium|none] [--json]
@@ -77,11 +76,10 @@ export const checkCommand = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   const failOn = parseFailOn(values['fail-on']);
-  if (values.candidate !== undefined && !isValidTag(values.candidate)) throw new UserError(`--candidate "${values.candidate}" is not a valid image tag`);
+  if (values.candidate !== undefined) parseCandidateTag(values.candidate);
   const environment = loadEnvironment(values.env ?? 'sandbox');
   const env = environment.environment;
-  const service = values.service ?? Object.keys(env.services)[0]!;
-  if (!env.services[service]) throw new UserError(`environment ${env.name} has no service "${service}"; it has: ${Object.keys(env.services).join(', ')}`);
+  const service = serviceKeyOf(env, values.service);
   const serviceName = env.services[service]!.service ?? service;
   const driver = new Driver({ endpoint: env.endpoint, region: env.region });
   try {

@@ -7,13 +7,12 @@ import { writeFileAtomic } from '../../../lib/fs/write-file-atomic.ts';
 import { ROLLBACK_BUDGET_SECONDS } from '../../config/environment.ts';
 import { loadEnvironment, loadScenario, checkScenarioAgainstEnvironment } from '../../config/load.ts';
 import { Driver } from '../../ecs/driver.ts';
-import { isValidTag } from '../../releases/image-ref.ts';
 import { validateCandidate, ValidationRefused } from '../../run/validate.ts';
 import { countBySeverity, formatFinding } from '../../security/findings.ts';
 import { parseFailOn } from './check.ts';
 import { LockHeldError } from '../../safety/lock.ts';
 import { NotSteadyError, PreflightRefused } from '../../safety/preflight.ts';
-import { parse } from '../args.ts';
+import { parse, parseCandidateTag, serviceKeyOf } from '../args.ts';
 import { historyFileFor, recordValidationHistory } from './metrics.ts';
 import { ExitCode, UserError, explainConnectionError } from '../errors.ts';
 
@@ -85,11 +84,10 @@ export const validateCommand = async (args: string[]): Promise<number> => {
     return ExitCode.ok;
   }
   if (!values.candidate) throw new UserError(`--candidate TAG is required.\n\n${VALIDATE_USAGE}`);
-  if (!isValidTag(values.candidate)) throw new UserError(`--candidate "${values.candidate}" is not a valid image tag`);
+  parseCandidateTag(values.candidate);
   const environment = loadEnvironment(values.env ?? 'sandbox');
   const env = environment.environment;
-  const service = values.service ?? Object.keys(env.services)[0]!;
-  if (!env.services[service]) throw new UserError(`environment ${env.name} has no service "${service}"; it has: ${Object.keys(env.services).join(', ')}`);
+  const service = serviceKeyOf(env, values.service);
   const scenario = values.scenario ? loadScenario(values.scenario) : undefined;
   if (scenario) checkScenarioAgainstEnvironment(scenario, environment);
   const budgetMs = positiveSeconds(values.budget, '--budget', 300) * 1000;
