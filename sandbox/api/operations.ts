@@ -3,6 +3,7 @@
 
 import { clusterOperations } from './operations/clusters.ts';
 import { serviceOperations } from './operations/services.ts';
+import { serviceDeploymentOperations } from './operations/service-deployments.ts';
 import { tagOperations } from './operations/tags.ts';
 import { taskDefinitionOperations } from './operations/task-definitions.ts';
 import { taskOperations } from './operations/tasks.ts';
@@ -18,6 +19,7 @@ export const ecsOperations = (): Map<string, Operation> =>
       ...clusterOperations,
       ...taskDefinitionOperations,
       ...serviceOperations,
+      ...serviceDeploymentOperations,
       ...taskOperations,
       ...tagOperations,
     }),

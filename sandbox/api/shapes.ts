@@ -13,7 +13,10 @@ import type {
   Cluster,
   ContainerDefinition,
   Deployment,
+  DeploymentConfiguration,
   Service,
+  ServiceDeployment,
+  ServiceRevision,
   Tag,
   Task,
   TaskDefinition,
@@ -166,6 +169,14 @@ const deploymentShape = (service: Service, d: Deployment, tasks: Task[]): Wire =
   };
 };
 
+const deploymentConfigurationShape = (dc: DeploymentConfiguration): Wire => ({
+  deploymentCircuitBreaker: { ...dc.deploymentCircuitBreaker },
+  maximumPercent: dc.maximumPercent,
+  minimumHealthyPercent: dc.minimumHealthyPercent,
+  alarms: dc.alarms ? { ...dc.alarms, alarmNames: [...dc.alarms.alarmNames] } : undefined,
+  strategy: 'ROLLING',
+});
+
 export const serviceShape = (state: SandboxState, service: Service, opts: { includeTags: boolean }): Wire => {
   const tasks = [...tasksOfService(state, service)];
   const { running, pending } = count(tasks);
@@ -185,13 +196,7 @@ export const serviceShape = (state: SandboxState, service: Service, opts: { incl
     platformVersion: fargate ? 'LATEST' : undefined,
     platformFamily: fargate ? PLATFORM_FAMILY : undefined,
     taskDefinition: service.taskDefinition,
-    deploymentConfiguration: {
-      deploymentCircuitBreaker: { ...dc.deploymentCircuitBreaker },
-      maximumPercent: dc.maximumPercent,
-      minimumHealthyPercent: dc.minimumHealthyPercent,
-      alarms: dc.alarms ? { ...dc.alarms, alarmNames: [...dc.alarms.alarmNames] } : undefined,
-      strategy: 'ROLLING',
-    },
+    deploymentConfiguration: deploymentConfigurationShape(dc),
     deployments: service.deployments.map((d) => deploymentShape(service, d, tasks)),
     roleArn: service.roleArn,
     events: service.events.map((e) => ({ id: e.id, createdAt: seconds(e.createdAt), message: e.message })),
@@ -269,3 +274,72 @@ export const taskShape = (state: SandboxState, task: Task, opts: { includeTags: 
 
 /** `{arn, reason: 'MISSING'}` for each thing Describe* could not find, as ECS reports it. */
 export const missing = (arn: string): Wire => ({ arn, reason: 'MISSING' });
+
+// ---- service deployments and revisions
+
+/** ListServiceDeployments' brief of one service deployment. */
+export const serviceDeploymentBriefShape = (r: ServiceDeployment): Wire => ({
+  serviceDeploymentArn: r.serviceDeploymentArn,
+  serviceArn: r.serviceArn,
+  clusterArn: r.clusterArn,
+  startedAt: seconds(r.startedAt),
+  createdAt: seconds(r.createdAt),
+  finishedAt: seconds(r.finishedAt),
+  targetServiceRevisionArn: r.targetServiceRevisionArn,
+  status: r.status,
+  statusReason: r.statusReason,
+});
+
+/** The deployments[] id a revision was made for: its ARN ends in the id's digits (state.ts). */
+const deploymentIdOf = (revisionArn: string): string => `ecs-svc/${revisionArn.slice(revisionArn.lastIndexOf('/') + 1)}`;
+
+const revisionSummary = (state: SandboxState, r: ServiceDeployment, revisionArn: string): Wire => {
+  const id = deploymentIdOf(revisionArn);
+  const service = state.services.get(r.serviceArn);
+  const tasks = service ? [...tasksOfService(state, service)].filter((t) => t.deploymentId === id) : [];
+  const { running, pending } = count(tasks);
+  const deployment = service?.deployments.find((d) => d.id === id);
+  return { arn: revisionArn, requestedTaskCount: deployment?.desiredCount ?? 0, runningTaskCount: running, pendingTaskCount: pending };
+};
+
+export const serviceDeploymentShape = (state: SandboxState, r: ServiceDeployment): Wire => ({
+  serviceDeploymentArn: r.serviceDeploymentArn,
+  serviceArn: r.serviceArn,
+  clusterArn: r.clusterArn,
+  createdAt: seconds(r.createdAt),
+  startedAt: seconds(r.startedAt),
+  finishedAt: seconds(r.finishedAt),
+  stoppedAt: seconds(r.stoppedAt),
+  updatedAt: seconds(r.updatedAt),
+  sourceServiceRevisions: r.sourceServiceRevisionArns.map((arn) => revisionSummary(state, r, arn)),
+  targetServiceRevision: revisionSummary(state, r, r.targetServiceRevisionArn),
+  status: r.status,
+  statusReason: r.statusReason,
+  deploymentConfiguration: deploymentConfigurationShape(r.deploymentConfiguration),
+  rollback: r.rollback ? { reason: r.rollback.reason, startedAt: seconds(r.rollback.startedAt), serviceRevisionArn: r.rollback.serviceRevisionArn } : undefined,
+  deploymentCircuitBreaker: {
+    status: r.circuitBreaker.status,
+    failureCount: state.services.get(r.serviceArn)?.deployments.find((d) => d.id === r.deploymentId)?.failedTasks ?? 0,
+    threshold: r.circuitBreaker.threshold,
+  },
+  alarms: { status: r.alarms.status, alarmNames: [...r.alarms.alarmNames], triggeredAlarmNames: [...r.alarms.triggeredAlarmNames] },
+});
+
+export const serviceRevisionShape = (r: ServiceRevision): Wire => {
+  const fargate = r.launchType === 'FARGATE';
+  return {
+    serviceRevisionArn: r.serviceRevisionArn,
+    serviceArn: r.serviceArn,
+    clusterArn: r.clusterArn,
+    taskDefinition: r.taskDefinition,
+    launchType: r.launchType,
+    platformVersion: fargate ? FARGATE_PLATFORM_VERSION : undefined,
+    platformFamily: fargate ? PLATFORM_FAMILY : undefined,
+    loadBalancers: r.loadBalancers.map((lb) => ({ ...lb })),
+    serviceRegistries: [],
+    networkConfiguration: r.networkConfiguration,
+    containerImages: r.containerImages.map((c) => ({ ...c })),
+    guardDutyEnabled: false,
+    createdAt: seconds(r.createdAt),
+  };
+};

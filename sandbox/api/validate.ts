@@ -14,6 +14,7 @@ import type {
   Tag,
 } from '../control/model.ts';
 import type { CreateServiceInput, ListTasksFilter, TaskDefinitionInput, UpdateServiceInput } from '../control/state.ts';
+import type { ServiceDeploymentStatus } from '../control/model.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -636,4 +637,65 @@ export const untagResource = (input: Json): { resourceArn: string; tagKeys: stri
 export const listTagsForResource = (input: Json): { resourceArn: string } => {
   const f = Fields.of(input);
   return { resourceArn: f.requiredString('resourceArn', 'resourceArn should not be null or empty.') };
+};
+
+// ---- service deployments
+
+const SERVICE_DEPLOYMENT_STATUSES: readonly ServiceDeploymentStatus[] = [
+  'PENDING',
+  'SUCCESSFUL',
+  'STOPPED',
+  'STOP_REQUESTED',
+  'IN_PROGRESS',
+  'ROLLBACK_REQUESTED',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_SUCCESSFUL',
+  'ROLLBACK_FAILED',
+];
+
+/** A timestamp as the SDK sends it in AWS JSON 1.1: epoch seconds, possibly fractional. */
+const epochMillis = (f: Fields, key: string): number | undefined => {
+  const v = f.raw(key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return wrongType(f.name(key), 'a timestamp (epoch seconds)', v);
+  return v * 1000;
+};
+
+export const listServiceDeployments = (
+  input: Json,
+): PageInput & { cluster?: string; service: string; status?: ServiceDeploymentStatus[]; createdAfter?: number; createdBefore?: number } => {
+  const f = Fields.of(input);
+  const service = f.requiredString('service', 'service should not be null or empty.');
+  const statuses = f.stringArray('status');
+  for (const [i, v] of (statuses ?? []).entries()) {
+    if (!(SERVICE_DEPLOYMENT_STATUSES as readonly string[]).includes(v)) {
+      invalid(`Invalid value for parameter status[${i}]: ${v}. Valid values: ${SERVICE_DEPLOYMENT_STATUSES.join(', ')}.`);
+    }
+  }
+  const createdAt = f.object('createdAt');
+  return {
+    ...pageInput(f),
+    cluster: clusterRef(f),
+    service,
+    status: statuses && statuses.length > 0 ? (statuses as ServiceDeploymentStatus[]) : undefined,
+    createdAfter: createdAt ? epochMillis(createdAt, 'after') : undefined,
+    createdBefore: createdAt ? epochMillis(createdAt, 'before') : undefined,
+  };
+};
+
+/** DescribeServiceDeployments and DescribeServiceRevisions: a list of ARNs, 1 to `max`. */
+export const arnList = (input: Json, key: string, max: number): string[] => {
+  const f = Fields.of(input);
+  const arns = f.stringArray(key);
+  if (!arns || arns.length === 0) invalid(`${key} should not be null or empty.`);
+  if (arns.length > max) invalid(`${key} can have at most ${max} elements, got ${arns.length}.`);
+  return arns;
+};
+
+export const stopServiceDeployment = (input: Json): { serviceDeploymentArn: string; stopType: 'ROLLBACK' | 'ABORT' } => {
+  const f = Fields.of(input);
+  return {
+    serviceDeploymentArn: f.requiredString('serviceDeploymentArn', 'serviceDeploymentArn should not be null or empty.'),
+    stopType: f.enumOf('stopType', ['ROLLBACK', 'ABORT'] as const) ?? 'ROLLBACK',
+  };
 };

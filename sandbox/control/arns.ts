@@ -13,6 +13,10 @@ export const taskDefinitionArn = (p: Partition, family: string, revision: number
 export const serviceArn = (p: Partition, cluster: string, name: string): string =>
   `${prefix(p)}:service/${cluster}/${name}`;
 export const taskArn = (p: Partition, cluster: string, id: string): string => `${prefix(p)}:task/${cluster}/${id}`;
+export const serviceDeploymentArn = (p: Partition, cluster: string, service: string, id: string): string =>
+  `${prefix(p)}:service-deployment/${cluster}/${service}/${id}`;
+export const serviceRevisionArn = (p: Partition, cluster: string, service: string, id: string): string =>
+  `${prefix(p)}:service-revision/${cluster}/${service}/${id}`;
 export const containerArn = (p: Partition, cluster: string, taskId: string, id: string): string =>
   `${prefix(p)}:container/${cluster}/${taskId}/${id}`;
 

@@ -4,10 +4,12 @@
 // rolling.ts, circuit-breaker.ts and deployments.ts; this file applies them and records them.
 
 import { breakerTrips } from './circuit-breaker.ts';
-import { completeDeployment, countFailure, primaryOf, resetFailures, tripBreaker } from './deployments.ts';
+import { completeDeployment, countFailure, failDeployment, primaryOf, resetFailures } from './deployments.ts';
 import { serviceEvent, stoppedReason } from './messages.ts';
 import type { Cluster, HealthStatus, Service, Task } from './model.ts';
-import type { Balancer, Clock, EventSink, TaskRuntime, TaskRuntimeStatus } from './ports.ts';
+import type { AlarmStates, Balancer, Clock, EventSink, TaskRuntime, TaskRuntimeStatus } from './ports.ts';
+import { bakeSeconds, fail, succeed, triggeredAlarms, type FailureCause } from './service-deployments.ts';
+import type { ServiceDeployment } from './model.ts';
 import { planRollout, rolloutComplete, type SchedulerTask } from './rolling.ts';
 import type { SandboxState } from './state.ts';
 import { scaled, type TimingProfile } from './timing.ts';
@@ -19,7 +21,11 @@ export interface ControllerDeps {
   clock: Clock;
   events: EventSink;
   timing: TimingProfile;
+  /** CloudWatch's alarms, for deployment alarms; without them no alarm exists. */
+  alarms?: AlarmStates;
 }
+
+const noAlarms: AlarmStates = { alarm: () => undefined };
 
 const isStopping = (t: Task): boolean => t.desiredStatus === 'STOPPED';
 
@@ -281,19 +287,16 @@ export class Controller {
 
     const primary = primaryOf(service.deployments);
     if (!primary) return;
+    const record = state.currentServiceDeployment(service);
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
-    if (primary.rolloutState === 'IN_PROGRESS' && breakerTrips(primary.failedTasks, primary.desiredCount, breaker)) {
-      const outcome = tripBreaker(service.deployments, breaker.rollback, now);
-      if (outcome) {
-        state.addServiceEvent(service, serviceEvent.deploymentFailed(service.serviceName, outcome.failed));
-        events.emit({ kind: 'deployment.state', service: service.serviceName, deploymentId: outcome.failed, rolloutState: 'FAILED', reason: 'circuit breaker' });
-        if (outcome.kind === 'rolledBack') {
-          state.addServiceEvent(service, serviceEvent.rollingBack(service.serviceName, outcome.target));
-          const target = primaryOf(service.deployments);
-          if (target) service.taskDefinition = target.taskDefinition;
-          events.emit({ kind: 'deployment.rollback', service: service.serviceName, from: outcome.failed, to: outcome.target, taskDefinition: target?.taskDefinition });
-        }
-      }
+    if (record?.status === 'ROLLBACK_REQUESTED') {
+      // StopServiceDeployment ROLLBACK rolls back whether or not the service configured rollback.
+      this.failPrimary(service, record, { kind: 'stop-deployment' }, true);
+    } else if (primary.rolloutState === 'IN_PROGRESS' && breakerTrips(primary.failedTasks, primary.desiredCount, breaker)) {
+      this.failPrimary(service, record, { kind: 'circuit-breaker' }, breaker.rollback);
+    } else if (record) {
+      const fired = triggeredAlarms(record, this.alarms);
+      if (fired.length > 0) this.failPrimary(service, record, { kind: 'alarm', alarmNames: fired }, record.deploymentConfiguration.alarms?.rollback === true);
     }
 
     const current = primaryOf(service.deployments);
@@ -326,12 +329,65 @@ export class Controller {
     const othersRemaining = live.filter((t) => t.deploymentId !== current.id).length;
     if (
       current.rolloutState === 'IN_PROGRESS' &&
-      rolloutComplete({ desiredCount: service.desiredCount, primaryId, tasks: schedulerTasks }, othersRemaining)
+      rolloutComplete({ desiredCount: service.desiredCount, primaryId, tasks: schedulerTasks }, othersRemaining) &&
+      this.baked(service, state.currentServiceDeployment(service), now)
     ) {
+      const finishing = state.currentServiceDeployment(service);
+      if (finishing) succeed(finishing, now);
       service.deployments = completeDeployment(service.deployments, now);
       state.addServiceEvent(service, serviceEvent.deploymentCompleted(service.serviceName, current.id));
       state.addServiceEvent(service, serviceEvent.steadyState(service.serviceName));
       events.emit({ kind: 'deployment.state', service: service.serviceName, deploymentId: current.id, rolloutState: 'COMPLETED', taskDefinition: current.taskDefinition });
+    }
+  }
+
+  private get alarms(): AlarmStates {
+    return this.deps.alarms ?? noAlarms;
+  }
+
+  /**
+   * A deployment with deployment alarms stays IN_PROGRESS for a bake time after its tasks are
+   * steady, with the old deployment kept (scaled in) to roll back to; a rollback does not bake.
+   */
+  private baked(service: Service, record: ServiceDeployment | undefined, now: number): boolean {
+    if (!record || record.status !== 'IN_PROGRESS') return true;
+    const seconds = bakeSeconds(record, this.alarms);
+    if (seconds === 0) return true;
+    if (record.bakeUntil === undefined) {
+      record.bakeUntil = now + scaled(this.deps.timing, seconds);
+      record.updatedAt = now;
+      this.deps.events.emit({ kind: 'deployment.bake', service: service.serviceName, deploymentId: record.deploymentId, bakeSeconds: seconds, until: record.bakeUntil });
+    }
+    return now >= record.bakeUntil;
+  }
+
+  /** Fails the PRIMARY deployment for `cause` and records it as ECS does: events, reasons, the service deployment. */
+  private failPrimary(service: Service, record: ServiceDeployment | undefined, cause: FailureCause, rollback: boolean): void {
+    const { state, events, clock } = this.deps;
+    const now = clock.now();
+    // A rollback that fails is not rolled back again: its service deployment is ROLLBACK_FAILED.
+    const rollingBack = record?.status === 'ROLLBACK_IN_PROGRESS';
+    const outcome = failDeployment(service.deployments, cause, rollback && !rollingBack, now);
+    if (!outcome) {
+      // Nothing IN_PROGRESS to fail (e.g. a stop request after the rollout FAILED): the request ends the record.
+      if (record) fail(record, cause, { rollback }, now);
+      return;
+    }
+    const target = outcome.kind === 'rolledBack' ? primaryOf(service.deployments) : undefined;
+    if (record) fail(record, cause, { rollback, targetRevisionArn: target?.serviceRevisionArn }, now);
+    state.addServiceEvent(service, serviceEvent.deploymentFailed(service.serviceName, outcome.failed, cause));
+    events.emit({
+      kind: 'deployment.state',
+      service: service.serviceName,
+      deploymentId: outcome.failed,
+      rolloutState: 'FAILED',
+      reason: cause.kind,
+      ...(cause.kind === 'alarm' ? { alarmNames: cause.alarmNames } : {}),
+    });
+    if (target) {
+      state.addServiceEvent(service, serviceEvent.rollingBack(service.serviceName, target.id));
+      service.taskDefinition = target.taskDefinition;
+      events.emit({ kind: 'deployment.rollback', service: service.serviceName, from: outcome.failed, to: target.id, taskDefinition: target.taskDefinition });
     }
   }
 

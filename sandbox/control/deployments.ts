@@ -3,12 +3,14 @@
 
 import { rollout } from './messages.ts';
 import type { Deployment, Millis } from './model.ts';
+import type { FailureCause } from './service-deployments.ts';
 
 export const newDeployment = (args: {
   id: string;
   taskDefinition: string;
   desiredCount: number;
   launchType: string;
+  serviceRevisionArn: string;
   now: Millis;
 }): Deployment => ({
   id: args.id,
@@ -21,6 +23,7 @@ export const newDeployment = (args: {
   launchType: args.launchType,
   rolloutState: 'IN_PROGRESS',
   rolloutStateReason: rollout.inProgress(args.id),
+  serviceRevisionArn: args.serviceRevisionArn,
 });
 
 export const primaryOf = (deployments: Deployment[]): Deployment | undefined =>
@@ -37,16 +40,17 @@ export type BreakerOutcome =
   | { kind: 'rolledBack'; failed: string; target: string };
 
 /**
- * The circuit breaker tripped on the PRIMARY deployment. With rollback, the most recent
- * COMPLETED deployment becomes PRIMARY and IN_PROGRESS again under its own id, and the failed
- * one stays as ACTIVE with rolloutState FAILED. Without rollback, or with nothing to return to,
- * the deployment is FAILED and keeps its place; the scheduler launches nothing more for it.
+ * The PRIMARY deployment failed: its circuit breaker tripped, a deployment alarm fired, or a
+ * rollback was asked for. With rollback, the most recent COMPLETED deployment becomes PRIMARY and
+ * IN_PROGRESS again under its own id, and the failed one stays as ACTIVE with rolloutState FAILED.
+ * Without rollback, or with nothing to return to, the deployment is FAILED and keeps its place;
+ * the scheduler launches nothing more for it.
  */
-export const tripBreaker = (deployments: Deployment[], rollback: boolean, now: Millis): BreakerOutcome | undefined => {
+export const failDeployment = (deployments: Deployment[], cause: FailureCause, rollback: boolean, now: Millis): BreakerOutcome | undefined => {
   const failed = primaryOf(deployments);
   if (!failed || failed.rolloutState !== 'IN_PROGRESS') return undefined;
   failed.rolloutState = 'FAILED';
-  failed.rolloutStateReason = rollout.tasksFailedToStart();
+  failed.rolloutStateReason = rollout.failureReason(cause);
   failed.updatedAt = now;
   const target = rollback ? rollbackTarget(deployments, failed.id) : undefined;
   if (!target) return { kind: 'failed', failed: failed.id };
@@ -54,7 +58,7 @@ export const tripBreaker = (deployments: Deployment[], rollback: boolean, now: M
   target.status = 'PRIMARY';
   target.rolloutState = 'IN_PROGRESS';
   // ECS names the deployment it returns to in the reason of the one that takes over.
-  target.rolloutStateReason = rollout.rollingBackTo(target.id);
+  target.rolloutStateReason = rollout.rollingBack(cause, target.id);
   target.desiredCount = failed.desiredCount;
   target.failedTasks = 0;
   target.updatedAt = now;
@@ -62,6 +66,10 @@ export const tripBreaker = (deployments: Deployment[], rollback: boolean, now: M
   deployments.sort((a, b) => rank(a) - rank(b));
   return { kind: 'rolledBack', failed: failed.id, target: target.id };
 };
+
+/** The circuit breaker tripped on the PRIMARY deployment. */
+export const tripBreaker = (deployments: Deployment[], rollback: boolean, now: Millis): BreakerOutcome | undefined =>
+  failDeployment(deployments, { kind: 'circuit-breaker' }, rollback, now);
 
 const rank = (d: Deployment): number => (d.status === 'PRIMARY' ? 0 : d.status === 'ACTIVE' ? 1 : 2);
 

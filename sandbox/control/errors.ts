@@ -8,6 +8,8 @@ export type EcsErrorCode =
   | 'ServiceNotFoundException'
   | 'ServiceNotActiveException'
   | 'ResourceNotFoundException'
+  | 'ServiceDeploymentNotFoundException'
+  | 'ConflictException'
   | 'UnknownOperationException'
   | 'SerializationException'
   | 'ThrottlingException'

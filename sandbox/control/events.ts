@@ -182,9 +182,19 @@ export interface DeploymentFailedTaskEvent {
 
 export type DeploymentStateEvent =
   | { kind: 'deployment.state'; service: string; deploymentId: string; rolloutState: 'COMPLETED'; taskDefinition: string }
-  | { kind: 'deployment.state'; service: string; deploymentId: string; rolloutState: 'FAILED'; reason: 'circuit breaker' };
+  | { kind: 'deployment.state'; service: string; deploymentId: string; rolloutState: 'FAILED'; reason: 'circuit-breaker' | 'alarm' | 'stop-deployment'; alarmNames?: string[] };
 
-/** The circuit breaker returned the service to its last COMPLETED deployment. */
+/** The deployment's tasks are steady; ECS watches its deployment alarms until `until` before it completes. */
+export interface DeploymentBakeEvent {
+  kind: 'deployment.bake';
+  service: string;
+  deploymentId: string;
+  /** ECS seconds. */
+  bakeSeconds: number;
+  until: number;
+}
+
+/** ECS returned the service to its last COMPLETED deployment (circuit breaker, alarm or StopServiceDeployment). */
 export interface DeploymentRollbackEvent {
   kind: 'deployment.rollback';
   service: string;
@@ -312,6 +322,7 @@ export type SandboxEventBody =
   | DeploymentFailedTaskEvent
   | DeploymentStateEvent
   | DeploymentRollbackEvent
+  | DeploymentBakeEvent
   | ServiceInactiveEvent
   | TaskPullFailedEvent
   | TaskLogFailedEvent
@@ -356,6 +367,7 @@ const KINDS: Record<SandboxEventKind, true> = {
   'deployment.failed_task': true,
   'deployment.state': true,
   'deployment.rollback': true,
+  'deployment.bake': true,
   'service.inactive': true,
   'task.pull_failed': true,
   'task.log_failed': true,

@@ -1,11 +1,29 @@
 // The exact strings ECS writes into rolloutStateReason, service events and task stop reasons.
 // Drills and operators grep for these, so they are kept verbatim in one place.
+//
+// The circuit breaker's strings are ECS's own. ECS does not document the wording for deployment
+// alarms or StopServiceDeployment; those below follow the breaker's pattern and name the cause
+// (the alarms by name), which is what drills and operators look for.
+
+/** Why a deployment failed, as service-deployments.ts's FailureCause says it (kept here to keep messages.ts a leaf). */
+type Cause = { kind: 'circuit-breaker' } | { kind: 'alarm'; alarmNames: string[] } | { kind: 'stop-deployment' };
+
+const causeLabel = (cause: Cause): string =>
+  cause.kind === 'circuit-breaker' ? 'circuit breaker' : cause.kind === 'alarm' ? 'alarms' : 'rollback requested';
 
 export const rollout = {
   inProgress: (deploymentId: string) => `ECS deployment ${deploymentId} in progress.`,
   completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
   tasksFailedToStart: () => 'ECS deployment circuit breaker: tasks failed to start.',
-  rollingBackTo: (deploymentId: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
+  alarmsTriggered: (alarmNames: string[]) => `ECS deployment alarms: alarm(s) ${alarmNames.join(', ')} in ALARM state.`,
+  rollbackRequested: () => 'ECS deployment rollback requested: StopServiceDeployment ROLLBACK.',
+  /** The failed deployment's rolloutStateReason, and its service deployment's statusReason. */
+  failureReason: (cause: Cause) =>
+    cause.kind === 'circuit-breaker' ? rollout.tasksFailedToStart() : cause.kind === 'alarm' ? rollout.alarmsTriggered(cause.alarmNames) : rollout.rollbackRequested(),
+  /** The rolloutStateReason of the deployment ECS returns to. */
+  rollingBack: (cause: Cause, deploymentId: string) => `ECS deployment ${causeLabel(cause)}: rolling back to deploymentId ${deploymentId}.`,
+  superseded: () => 'ECS deployment stopped: a newer deployment of the service started.',
+  nothingToRollBackTo: () => 'There is no COMPLETED deployment to roll back to.',
 };
 
 const taskList = (taskIds: string[]) => taskIds.map((id) => `(task ${id})`).join(' ');
@@ -20,8 +38,10 @@ export const serviceEvent = {
     `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskList(taskIds)}.`,
   failedContainerHealthChecks: (service: string, taskId: string) =>
     `(service ${service}) (task ${taskId}) failed container health checks.`,
-  deploymentFailed: (service: string, deploymentId: string) =>
-    `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
+  deploymentFailed: (service: string, deploymentId: string, cause: Cause = { kind: 'circuit-breaker' }) =>
+    `(service ${service}) (deployment ${deploymentId}) deployment failed: ${
+      cause.kind === 'circuit-breaker' ? 'tasks failed to start' : cause.kind === 'alarm' ? `alarm(s) ${cause.alarmNames.join(', ')} triggered` : 'rollback requested'
+    }.`,
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
   targetUnhealthy: (service: string, taskId: string, port: number, targetGroupArn: string, reason: string) =>
     `(service ${service}) (task ${taskId}) (port ${port}) is unhealthy in (target-group ${targetGroupArn}) due to (reason ${reason}).`,

@@ -113,6 +113,8 @@ export interface Deployment {
   launchType: string;
   rolloutState: RolloutState;
   rolloutStateReason: string;
+  /** The service revision this deployment runs (internal; DescribeServices does not show it). */
+  serviceRevisionArn: string;
 }
 
 export interface ServiceEvent {
@@ -219,4 +221,61 @@ export interface Task {
   countsAsFailure?: boolean;
   tags: Tag[];
   version: number;
+}
+
+// ---- the service-deployments API (ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions)
+
+/** What a deployment runs: ECS's service revision, recorded once when the deployment is created. */
+export interface ServiceRevision {
+  serviceRevisionArn: string;
+  serviceArn: string;
+  clusterArn: string;
+  taskDefinition: string;
+  launchType: string;
+  loadBalancers: LoadBalancerRef[];
+  networkConfiguration?: unknown;
+  containerImages: Array<{ containerName: string; image: string }>;
+  createdAt: Millis;
+}
+
+export type ServiceDeploymentStatus =
+  | 'PENDING'
+  | 'IN_PROGRESS'
+  | 'SUCCESSFUL'
+  | 'STOPPED'
+  | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED'
+  | 'ROLLBACK_IN_PROGRESS'
+  | 'ROLLBACK_SUCCESSFUL'
+  | 'ROLLBACK_FAILED';
+
+export type MonitorStatus = 'TRIGGERED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'DISABLED';
+
+/**
+ * One service deployment: ECS's record of taking the service from its source revisions to a
+ * target revision. ECS keeps it after the deployment ends (90 days), so it outlives the
+ * service's deployments[] entry.
+ */
+export interface ServiceDeployment {
+  serviceDeploymentArn: string;
+  serviceArn: string;
+  clusterArn: string;
+  /** The deployments[] entry (ecs-svc/...) that carries it out; a rollback hands over to another. */
+  deploymentId: string;
+  createdAt: Millis;
+  startedAt: Millis;
+  updatedAt: Millis;
+  finishedAt?: Millis;
+  stoppedAt?: Millis;
+  /** Revisions that had tasks when the deployment started. */
+  sourceServiceRevisionArns: string[];
+  targetServiceRevisionArn: string;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  deploymentConfiguration: DeploymentConfiguration;
+  rollback?: { reason: string; startedAt: Millis; serviceRevisionArn: string };
+  circuitBreaker: { status: MonitorStatus; threshold: number };
+  alarms: { status: MonitorStatus; alarmNames: string[]; triggeredAlarmNames: string[] };
+  /** Once the tasks are steady, the deployment bakes until then while its alarms are watched (internal). */
+  bakeUntil?: Millis;
 }

@@ -81,3 +81,19 @@ export interface Balancer {
   health(targetGroupArn: string, targetId: string): TargetHealth;
   shutdown(): Promise<void>;
 }
+
+export interface AlarmSnapshot {
+  name: string;
+  arn: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+  /** When the alarm last changed state (StateTransitionedTimestamp): a deployment ignores an ALARM older than itself. */
+  updatedAt: Millis;
+  periodSeconds: number;
+  evaluationPeriods: number;
+}
+
+/** CloudWatch's alarms as ECS's deployment alarms read them (sandbox/monitoring implements it). */
+export interface AlarmStates {
+  alarm(name: string): AlarmSnapshot | undefined;
+}

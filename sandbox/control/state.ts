@@ -2,16 +2,21 @@
 // validates wire input and calls these; the controller reads services and writes tasks.
 // Pure: the clock and the id source are injected.
 
-import { clusterArn, nameFromArn, parseTaskDefinitionRef, serviceArn, taskArn, taskDefinitionArn, containerArn } from './arns.ts';
+import { clusterArn, nameFromArn, parseTaskDefinitionRef, serviceArn, serviceDeploymentArn, serviceRevisionArn, taskArn, taskDefinitionArn, containerArn } from './arns.ts';
+import { failureThreshold } from '../../lib/circuit-breaker-threshold.ts';
 import type { Partition } from './arns.ts';
 import { clientError, clusterNotFound, invalidParameter, serviceNotFound, EcsError } from './errors.ts';
 import { newDeployment } from './deployments.ts';
+import { isFinished, newServiceDeployment, requestRollback, supersede } from './service-deployments.ts';
 import type {
   Cluster,
   ContainerDefinition,
   DeploymentConfiguration,
   LoadBalancerRef,
   Service,
+  ServiceDeployment,
+  ServiceDeploymentStatus,
+  ServiceRevision,
   Tag,
   Task,
   TaskDefinition,
@@ -75,6 +80,10 @@ export class SandboxState {
   readonly services = new Map<string, Service>();
   /** task ARN -> task. */
   readonly tasks = new Map<string, Task>();
+  /** Service deployment ARN -> record, oldest first; kept after the service is gone, as ECS keeps them. */
+  readonly serviceDeployments = new Map<string, ServiceDeployment>();
+  /** Service revision ARN -> revision. */
+  readonly serviceRevisions = new Map<string, ServiceRevision>();
 
   constructor(
     readonly partition: Partition,
@@ -218,10 +227,8 @@ export class SandboxState {
       createdBy: `arn:aws:iam::${this.partition.accountId}:root`,
       tags: input.tags ?? [],
     };
-    service.deployments.push(
-      newDeployment({ id: this.ids.deploymentId(), taskDefinition: definition.taskDefinitionArn, desiredCount: input.desiredCount, launchType, now }),
-    );
     this.services.set(arn, service);
+    this.startDeployment(service, cluster, definition, now);
     return service;
   }
 
@@ -261,9 +268,7 @@ export class SandboxState {
         }
       }
       service.taskDefinition = target.taskDefinitionArn;
-      service.deployments.unshift(
-        newDeployment({ id: this.ids.deploymentId(), taskDefinition: target.taskDefinitionArn, desiredCount: service.desiredCount, launchType: service.launchType, now }),
-      );
+      this.startDeployment(service, this.cluster(service.clusterArn), target, now);
     } else if (input.desiredCount !== undefined) {
       const primary = service.deployments.find((d) => d.status === 'PRIMARY');
       if (primary) {
@@ -283,6 +288,8 @@ export class SandboxState {
     service.desiredCount = 0;
     for (const d of service.deployments) d.desiredCount = 0;
     service.status = 'DRAINING';
+    const current = this.currentServiceDeployment(service);
+    if (current) supersede(current, this.clock.now());
     return service;
   }
 
@@ -291,6 +298,97 @@ export class SandboxState {
     return [...this.services.values()]
       .filter((s) => s.clusterArn === cluster.clusterArn && s.status !== 'INACTIVE')
       .map((s) => s.serviceArn);
+  }
+
+  /**
+   * A new deployments[] entry and its service deployment: the revision it runs, the revisions
+   * that had tasks, and the deployment it supersedes (stopped where it is, as ECS stops it).
+   */
+  private startDeployment(service: Service, cluster: Cluster, definition: TaskDefinition, now: number): void {
+    const id = this.ids.deploymentId();
+    const revisionArn = serviceRevisionArn(this.partition, cluster.clusterName, service.serviceName, id.replace(/^ecs-svc\//, ''));
+    this.serviceRevisions.set(revisionArn, {
+      serviceRevisionArn: revisionArn,
+      serviceArn: service.serviceArn,
+      clusterArn: service.clusterArn,
+      taskDefinition: definition.taskDefinitionArn,
+      launchType: service.launchType,
+      loadBalancers: service.loadBalancers.map((lb) => ({ ...lb })),
+      networkConfiguration: service.networkConfiguration,
+      containerImages: definition.containerDefinitions.map((c) => ({ containerName: c.name, image: c.image })),
+      createdAt: now,
+    });
+    const sources = service.deployments.filter((d) => d.status !== 'INACTIVE' && this.liveTaskCount(service, d.id) > 0).map((d) => d.serviceRevisionArn);
+    const previous = this.currentServiceDeployment(service);
+    if (previous) supersede(previous, now);
+    const deployment = newDeployment({ id, taskDefinition: definition.taskDefinitionArn, desiredCount: service.desiredCount, launchType: service.launchType, serviceRevisionArn: revisionArn, now });
+    service.deployments.unshift(deployment);
+    const record = newServiceDeployment({
+      arn: serviceDeploymentArn(this.partition, cluster.clusterName, service.serviceName, this.serviceDeploymentId()),
+      serviceArn: service.serviceArn,
+      clusterArn: service.clusterArn,
+      deployment,
+      sourceServiceRevisionArns: [...new Set(sources)],
+      deploymentConfiguration: service.deploymentConfiguration,
+      breakerThreshold: failureThreshold(service.desiredCount, service.deploymentConfiguration.deploymentCircuitBreaker),
+      now,
+    });
+    this.serviceDeployments.set(record.serviceDeploymentArn, record);
+  }
+
+  /** ECS's service deployment ids are 21 URL-safe characters (e.g. NCWGC2ZR-taawPAYrIaU5). */
+  private serviceDeploymentId(): string {
+    return this.ids.uuid().replace(/-/g, '').slice(-21);
+  }
+
+  private liveTaskCount(service: Service, deploymentId: string): number {
+    let n = 0;
+    for (const t of this.tasks.values()) if (t.serviceName === service.serviceName && t.clusterArn === service.clusterArn && t.deploymentId === deploymentId && t.lastStatus !== 'STOPPED') n += 1;
+    return n;
+  }
+
+  /** The service's deployment that has not finished yet, if any: at most one at a time. */
+  currentServiceDeployment(service: Service): ServiceDeployment | undefined {
+    let found: ServiceDeployment | undefined;
+    for (const record of this.serviceDeployments.values()) {
+      if (record.serviceArn === service.serviceArn && !isFinished(record)) found = record;
+    }
+    return found;
+  }
+
+  /** ListServiceDeployments: newest first, as ECS lists them. */
+  listServiceDeployments(clusterRef: string | undefined, serviceRef: string, filter: { status?: ServiceDeploymentStatus[]; createdAfter?: number; createdBefore?: number }): ServiceDeployment[] {
+    const cluster = this.cluster(clusterRef);
+    const arn = serviceArn(this.partition, cluster.clusterName, nameFromArn(serviceRef));
+    if (!this.services.has(arn)) throw serviceNotFound();
+    return [...this.serviceDeployments.values()]
+      .filter((r) => r.serviceArn === arn)
+      .filter((r) => !filter.status || filter.status.includes(r.status))
+      .filter((r) => filter.createdAfter === undefined || r.createdAt >= filter.createdAfter)
+      .filter((r) => filter.createdBefore === undefined || r.createdAt <= filter.createdBefore)
+      .reverse();
+  }
+
+  serviceDeployment(arn: string): ServiceDeployment {
+    const record = this.serviceDeployments.get(arn);
+    if (!record) throw new EcsError('ServiceDeploymentNotFoundException', `The service deployment ${arn} does not exist: ListServiceDeployments lists a service's deployment ARNs.`);
+    return record;
+  }
+
+  /**
+   * StopServiceDeployment. ROLLBACK works whether or not the service configured rollback; the
+   * scheduler carries it out on its next pass. ABORT belongs to blue/green deployments, which
+   * the sandbox does not run.
+   */
+  stopServiceDeployment(arn: string, stopType: 'ROLLBACK' | 'ABORT'): ServiceDeployment {
+    const record = this.serviceDeployment(arn);
+    if (stopType === 'ABORT') throw invalidParameter('The ABORT stop type is not supported for rolling update (ECS) deployments; use ROLLBACK.');
+    if (record.status === 'ROLLBACK_REQUESTED' || record.status === 'ROLLBACK_IN_PROGRESS') return record;
+    if (record.status !== 'IN_PROGRESS' && record.status !== 'PENDING') {
+      throw new EcsError('ConflictException', `The service deployment is ${record.status}; only a deployment that is PENDING or IN_PROGRESS can be stopped.`);
+    }
+    requestRollback(record, this.clock.now());
+    return record;
   }
 
   addServiceEvent(service: Service, message: string): void {

@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Controller } from '../../sandbox/control/controller.ts';
 import type { ContainerDefinition, Deployment, HealthStatus, Task } from '../../sandbox/control/model.ts';
-import type { Balancer, Clock, TargetHealth, TargetInfo, TaskLaunchSpec, TaskRuntime, TaskRuntimeStatus } from '../../sandbox/control/ports.ts';
+import type { AlarmSnapshot, AlarmStates, Balancer, Clock, TargetHealth, TargetInfo, TaskLaunchSpec, TaskRuntime, TaskRuntimeStatus } from '../../sandbox/control/ports.ts';
 import { SandboxState, type CreateServiceInput } from '../../sandbox/control/state.ts';
 import { defaultTiming, type TimingProfile } from '../../sandbox/control/timing.ts';
 import { ofKind, type SandboxEventBody } from '../../sandbox/control/events.ts';
@@ -166,6 +166,28 @@ class FakeBalancer implements Balancer {
   }
 }
 
+/** CloudWatch's alarms as the test sets them; a state change is stamped with the clock, as CloudWatch stamps it. */
+class FakeAlarms implements AlarmStates {
+  private readonly alarms = new Map<string, AlarmSnapshot>();
+  constructor(private readonly clock: Clock) {}
+  alarm(name: string): AlarmSnapshot | undefined {
+    const a = this.alarms.get(name);
+    return a && { ...a };
+  }
+  set(name: string, state: AlarmSnapshot['state'], shape: { periodSeconds?: number; evaluationPeriods?: number } = {}): void {
+    const old = this.alarms.get(name);
+    this.alarms.set(name, {
+      name,
+      arn: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${name}`,
+      state,
+      reason: `set to ${state} by the test`,
+      updatedAt: old?.state === state ? old.updatedAt : this.clock.now(),
+      periodSeconds: shape.periodSeconds ?? old?.periodSeconds ?? 60,
+      evaluationPeriods: shape.evaluationPeriods ?? old?.evaluationPeriods ?? 1,
+    });
+  }
+}
+
 // ---- a world: state, controller and fakes, with a service on revision 1
 
 interface WorldOptions {
@@ -183,7 +205,8 @@ const world = (options: WorldOptions = {}) => {
   const balancer = new FakeBalancer(clock, (options.deregistrationDelaySeconds ?? 0) * SECOND);
   const events: SandboxEventBody[] = [];
   const state = new SandboxState({ region: 'us-east-1', accountId: '000000000000' }, clock, new SequentialIds());
-  const controller = new Controller({ state, runtime, balancer, clock, events: { emit: (e) => events.push(e) }, timing });
+  const alarms = new FakeAlarms(clock);
+  const controller = new Controller({ state, runtime, balancer, clock, events: { emit: (e) => events.push(e) }, timing, alarms });
 
   state.createCluster(CLUSTER);
   const register = (image: string) =>
@@ -231,7 +254,7 @@ const world = (options: WorldOptions = {}) => {
     expect(deployment(id)?.rolloutState).toBe('COMPLETED');
     return id;
   };
-  return { clock, runtime, balancer, events, state, controller, service, v1, tick, tasksOf, live, deployment, messages, update, settle, steadyBaseline };
+  return { clock, runtime, balancer, alarms, events, state, controller, service, v1, tick, tasksOf, live, deployment, messages, update, settle, steadyBaseline };
 };
 
 const summary = (d: Deployment | undefined) => d && { id: d.id, status: d.status, rolloutState: d.rolloutState, rolloutStateReason: d.rolloutStateReason, failedTasks: d.failedTasks, desiredCount: d.desiredCount };
@@ -494,7 +517,7 @@ describe('the deployment circuit breaker', () => {
       `(service web) (deployment ${bad.id}) deployment failed: tasks failed to start.`,
     ]);
     expect(ofKind(w.events, 'deployment.state', 'deployment.rollback').slice(-2)).toEqual([
-      { kind: 'deployment.state', service: SERVICE, deploymentId: bad.id, rolloutState: 'FAILED', reason: 'circuit breaker' },
+      { kind: 'deployment.state', service: SERVICE, deploymentId: bad.id, rolloutState: 'FAILED', reason: 'circuit-breaker' },
       { kind: 'deployment.rollback', service: SERVICE, from: bad.id, to: d1, taskDefinition: w.v1 },
     ]);
     expect(ofKind(w.events, 'deployment.failed_task').map((e) => [e.deploymentId, e.failedTasks])).toEqual([
@@ -688,5 +711,126 @@ describe('services that go away', () => {
     expect(w.service.status).toBe('INACTIVE');
     expect(w.service.deployments).toEqual([]);
     expect(ofKind(w.events, 'service.inactive')).toEqual([{ kind: 'service.inactive', service: SERVICE }]);
+  });
+});
+
+describe('service deployments and deployment alarms', () => {
+  const ALARM = 'web-5xx';
+  const alarmed = { deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { alarmNames: [ALARM], enable: true, rollback: true } };
+  const records = (w: ReturnType<typeof world>) => [...w.state.serviceDeployments.values()];
+  const settleUntil = (w: ReturnType<typeof world>, done: () => boolean, stepMs = 0, max = 40) => {
+    for (let i = 0; i < max && !done(); i++) w.settle(stepMs);
+    expect(done()).toBe(true);
+  };
+
+  it('records every deployment: the create SUCCESSFUL, an update superseding one in progress STOPPED, each with its revision', () => {
+    const w = world();
+    const d1 = w.steadyBaseline();
+    const first = records(w)[0]!;
+    expect(first).toMatchObject({ deploymentId: d1, status: 'SUCCESSFUL', sourceServiceRevisionArns: [], circuitBreaker: { status: 'MONITORING_COMPLETE', threshold: 3 }, alarms: { status: 'DISABLED' } });
+    expect(first.finishedAt).toBe(w.clock.now());
+    expect(w.state.serviceRevisions.get(first.targetServiceRevisionArn)).toMatchObject({ taskDefinition: w.v1, containerImages: [{ containerName: 'web', image: 'acme/web:v1' }] });
+
+    const v2 = w.update('acme/web:v2');
+    w.tick();
+    const v3 = w.update('acme/web:v3');
+    const [, second, third] = records(w);
+    expect(second).toMatchObject({ deploymentId: v2.id, status: 'STOPPED', sourceServiceRevisionArns: [first.targetServiceRevisionArn] });
+    expect(third).toMatchObject({ deploymentId: v3.id, status: 'IN_PROGRESS' });
+    // v2 had tasks launched, so it is one of v3's sources beside v1.
+    expect(third!.sourceServiceRevisionArns).toEqual([second!.targetServiceRevisionArn, first.targetServiceRevisionArn]);
+    expect(w.state.listServiceDeployments(CLUSTER, SERVICE, {}).map((r) => r.deploymentId)).toEqual([v3.id, v2.id, d1]);
+    expect(w.state.listServiceDeployments(CLUSTER, SERVICE, { status: ['STOPPED'] }).map((r) => r.deploymentId)).toEqual([v2.id]);
+  });
+
+  it('a circuit-breaker rollback: ROLLBACK_IN_PROGRESS with the breaker TRIGGERED, then ROLLBACK_SUCCESSFUL', () => {
+    const w = world();
+    const d1 = w.steadyBaseline();
+    const bad = w.update('acme/web:v9');
+    failOneByOne(w, bad.id, (t) => w.runtime.failToStart(t.taskArn, pull('acme/web:v9')));
+    const record = records(w).at(-1)!;
+    const baselineRevision = records(w)[0]!.targetServiceRevisionArn;
+    expect(record).toMatchObject({
+      status: 'ROLLBACK_IN_PROGRESS',
+      statusReason: 'ECS deployment circuit breaker: tasks failed to start.',
+      rollback: { reason: 'ECS deployment circuit breaker: tasks failed to start.', serviceRevisionArn: baselineRevision },
+      circuitBreaker: { status: 'TRIGGERED', threshold: 3 },
+    });
+    settleUntil(w, () => w.deployment(d1)?.rolloutState === 'COMPLETED');
+    expect(record.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(record.finishedAt).toBeDefined();
+  });
+
+  it('an alarm that fires during the rollout fails the deployment and rolls back, naming the alarm', () => {
+    const w = world({ deploymentConfiguration: alarmed });
+    w.alarms.set(ALARM, 'OK');
+    const d1 = w.steadyBaseline();
+    const bad = w.update('acme/web:v2');
+    w.settle(SECOND);
+    w.alarms.set(ALARM, 'ALARM');
+    w.tick();
+    expect(w.service.deployments.map(summary)).toEqual([
+      { id: d1, status: 'PRIMARY', rolloutState: 'IN_PROGRESS', rolloutStateReason: `ECS deployment alarms: rolling back to deploymentId ${d1}.`, failedTasks: 0, desiredCount: 2 },
+      { id: bad.id, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: `ECS deployment alarms: alarm(s) ${ALARM} in ALARM state.`, failedTasks: 0, desiredCount: 2 },
+    ]);
+    // After the newest event: the bad tasks being stopped by the rollback.
+    expect(w.messages().slice(1, 3)).toEqual([`(service web) rolling back to deployment ${d1}.`, `(service web) (deployment ${bad.id}) deployment failed: alarm(s) ${ALARM} triggered.`]);
+    const record = records(w).at(-1)!;
+    expect(record).toMatchObject({ status: 'ROLLBACK_IN_PROGRESS', alarms: { status: 'TRIGGERED', alarmNames: [ALARM], triggeredAlarmNames: [ALARM] } });
+    // The alarm stays in ALARM while the rollback runs: the rollback is not failed by it.
+    settleUntil(w, () => w.deployment(d1)?.rolloutState === 'COMPLETED');
+    expect(record.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(w.service.taskDefinition).toBe(w.v1);
+  });
+
+  it('bakes after the rollout (period x evaluation periods), keeps the old deployment to return to, and fails on an alarm during the bake', () => {
+    const w = world({ deploymentConfiguration: alarmed });
+    w.alarms.set(ALARM, 'OK', { periodSeconds: 60, evaluationPeriods: 2 });
+    const d1 = w.steadyBaseline();
+    const good = w.update('acme/web:v2');
+    settleUntil(w, () => w.live(d1).length === 0);
+    w.settle();
+    const bake = ofKind(w.events, 'deployment.bake').at(-1);
+    expect(bake).toMatchObject({ deploymentId: good.id, bakeSeconds: 120, until: w.clock.now() + 120 * SECOND - 0 });
+    expect(w.deployment(good.id)?.rolloutState).toBe('IN_PROGRESS');
+    w.tick(119 * SECOND);
+    expect(w.deployment(good.id)?.rolloutState).toBe('IN_PROGRESS');
+    expect(w.deployment(d1)).toMatchObject({ status: 'ACTIVE', rolloutState: 'COMPLETED' });
+    w.alarms.set(ALARM, 'ALARM');
+    w.tick();
+    expect(w.deployment(good.id)).toMatchObject({ status: 'ACTIVE', rolloutState: 'FAILED' });
+    expect(w.deployment(d1)).toMatchObject({ status: 'PRIMARY', rolloutState: 'IN_PROGRESS' });
+    // The old release's tasks were scaled in, so the rollback launches them again.
+    expect(w.live(d1).length).toBe(2);
+  });
+
+  it('completes once the bake passes without an alarm, and ignores an alarm that was already in ALARM when the deployment started', () => {
+    const w = world({ deploymentConfiguration: alarmed });
+    w.alarms.set(ALARM, 'ALARM', { periodSeconds: 60, evaluationPeriods: 1 });
+    const d1 = w.steadyBaseline();
+    w.tick(SECOND);
+    const next = w.update('acme/web:v2');
+    settleUntil(w, () => w.live(d1).length === 0);
+    w.settle();
+    w.tick(60 * SECOND);
+    expect(w.deployment(next.id)?.rolloutState).toBe('COMPLETED');
+    expect(records(w).at(-1)).toMatchObject({ status: 'SUCCESSFUL', alarms: { status: 'MONITORING_COMPLETE', triggeredAlarmNames: [] } });
+  });
+
+  it('StopServiceDeployment ROLLBACK rolls back a deployment with no rollback configured; a finished one is a ConflictException', () => {
+    const w = world({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false } } });
+    const d1 = w.steadyBaseline();
+    expect(() => w.state.stopServiceDeployment(records(w)[0]!.serviceDeploymentArn, 'ROLLBACK')).toThrow(/SUCCESSFUL; only a deployment that is PENDING or IN_PROGRESS/);
+    const next = w.update('acme/web:v2');
+    w.settle();
+    const record = records(w).at(-1)!;
+    w.state.stopServiceDeployment(record.serviceDeploymentArn, 'ROLLBACK');
+    expect(record.status).toBe('ROLLBACK_REQUESTED');
+    w.tick();
+    expect(record).toMatchObject({ status: 'ROLLBACK_IN_PROGRESS', rollback: { reason: 'ECS deployment rollback requested: StopServiceDeployment ROLLBACK.' } });
+    expect(w.deployment(next.id)).toMatchObject({ status: 'ACTIVE', rolloutState: 'FAILED' });
+    settleUntil(w, () => w.deployment(d1)?.rolloutState === 'COMPLETED');
+    expect(record.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(() => w.state.stopServiceDeployment('arn:aws:ecs:us-east-1:000000000000:service-deployment/drill/web/nope', 'ROLLBACK')).toThrow(/does not exist/);
   });
 });

@@ -3,13 +3,13 @@ import { completeDeployment, newDeployment, rollbackTarget, tripBreaker } from '
 import type { Deployment } from '../../sandbox/control/model.ts';
 
 const deployment = (id: string, createdAt: number, patch: Partial<Deployment> = {}): Deployment => ({
-  ...newDeployment({ id, taskDefinition: `td:${id}`, desiredCount: 2, launchType: 'FARGATE', now: createdAt }),
+  ...newDeployment({ id, taskDefinition: `td:${id}`, desiredCount: 2, launchType: 'FARGATE', serviceRevisionArn: `rev:${id}`, now: createdAt }),
   ...patch,
 });
 
 describe('deployment transitions', () => {
   it('a new deployment is PRIMARY and IN_PROGRESS with the in-progress reason', () => {
-    const d = newDeployment({ id: 'ecs-svc/1', taskDefinition: 'td:1', desiredCount: 2, launchType: 'FARGATE', now: 5 });
+    const d = newDeployment({ id: 'ecs-svc/1', taskDefinition: 'td:1', desiredCount: 2, launchType: 'FARGATE', serviceRevisionArn: 'rev:1', now: 5 });
     expect(d).toMatchObject({ status: 'PRIMARY', rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment ecs-svc/1 in progress.', failedTasks: 0 });
   });
 
