@@ -231,6 +231,25 @@ describe('the AWS CLI against the sandbox', () => {
     }
     for (const e of restored.events) expectDate(e.createdAt, `event createdAt of "${e.message}"`);
 
+    // ECS's own record of the rollback, through the service-deployments API.
+    type Brief = { serviceDeploymentArn: string; status: string; targetServiceRevisionArn: string };
+    const listed = (await awsJson<{ serviceDeployments: Brief[] }>('list-service-deployments', '--cluster', CLUSTER, '--service', SERVICE)).serviceDeployments;
+    expect(listed.map((d) => d.status)).toEqual(['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL']);
+    const rolledBack = (await awsJson<{ serviceDeployments: Array<Record<string, any>> }>('describe-service-deployments', '--service-deployment-arns', listed[0]!.serviceDeploymentArn))
+      .serviceDeployments[0]!;
+    expect(rolledBack).toMatchObject({
+      status: 'ROLLBACK_SUCCESSFUL',
+      deploymentCircuitBreaker: { status: 'TRIGGERED', threshold: 3 },
+      alarms: { status: 'DISABLED' },
+      rollback: { reason: 'ECS deployment circuit breaker: tasks failed to start.', serviceRevisionArn: listed[1]!.targetServiceRevisionArn },
+      sourceServiceRevisions: [{ arn: listed[1]!.targetServiceRevisionArn }],
+    });
+    const revisions = (await awsJson<{ serviceRevisions: Array<{ taskDefinition: string }> }>('describe-service-revisions', '--service-revision-arns', listed[0]!.targetServiceRevisionArn, listed[1]!.targetServiceRevisionArn)).serviceRevisions;
+    expect(revisions.map((r) => r.taskDefinition)).toEqual([v9.taskDefinition.taskDefinitionArn, v1.taskDefinition.taskDefinitionArn]);
+    const done = await aws('stop-service-deployment', '--service-deployment-arn', listed[0]!.serviceDeploymentArn, '--stop-type', 'ROLLBACK');
+    expect(done.code).not.toBe(0);
+    expect(done.stderr).toContain('ConflictException');
+
     // The baseline kept serving.
     const version = (await (await fetch(`${t.demoUrl}/api/version`)).json()) as { version: string };
     expect(version.version).toBe('v1.0.0');
