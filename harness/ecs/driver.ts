@@ -10,9 +10,11 @@
 
 import {
   DeregisterTaskDefinitionCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
@@ -23,6 +25,7 @@ import {
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type ServiceDeployment,
   type Tag,
   type Task,
   type TaskDefinition,
@@ -45,6 +48,14 @@ export interface Persist {
 
 /** A read: once (with the SDK's retries), or persistently with a deadline. */
 export type ReadOptions = Partial<Persist>;
+
+/** The endpoint does not have the operation at all (an emulator's gap), as opposed to refusing this call. */
+const lacksOperation = (error: unknown): boolean => {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e) return false;
+  if (['UnknownOperationException', 'NotImplementedException', 'NotImplemented', 'InvalidAction'].includes(e.name ?? '')) return true;
+  return e.$metadata?.httpStatusCode === 501 || /not (yet )?implemented/i.test(e.message ?? '');
+};
 
 export class ServiceNotFoundError extends Error {
   constructor(cluster: string, service: string, reason: string | undefined) {
@@ -117,6 +128,34 @@ export class Driver {
   async updateService(input: { cluster: string; service: string; taskDefinition: string }, options: Persist): Promise<Service | undefined> {
     const out = await this.call('UpdateService', (abortSignal) => this.ecs.send(new UpdateServiceCommand(input), { abortSignal }), options);
     return out.service;
+  }
+
+  /**
+   * The service's service deployments created since `since`, newest first, described; undefined
+   * where the endpoint lacks the service-deployments API (LocalStack does), so callers fall back
+   * to DescribeServices' deployments[].
+   */
+  async serviceDeployments(cluster: string, service: string, since: Date, options?: ReadOptions): Promise<ServiceDeployment[] | undefined> {
+    let arns: string[];
+    try {
+      const out = await this.call(
+        'ListServiceDeployments',
+        (abortSignal) => this.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, createdAt: { after: since } }), { abortSignal }),
+        options,
+      );
+      arns = (out.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').filter((arn) => arn !== '');
+    } catch (error) {
+      if (lacksOperation(error)) return undefined;
+      throw error;
+    }
+    if (arns.length === 0) return [];
+    // DescribeServiceDeployments takes 20 at a time; a drill's window holds a handful.
+    const out = await this.call(
+      'DescribeServiceDeployments',
+      (abortSignal) => this.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns.slice(0, 20) }), { abortSignal }),
+      options,
+    );
+    return out.serviceDeployments ?? [];
   }
 
   /** The service's tasks that ECS lists as STOPPED and that have finished stopping, skipping those in `seen`. */

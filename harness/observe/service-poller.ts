@@ -5,9 +5,9 @@
 // first poll reports everything ECS still lists (its recent events and stopped tasks): history
 // from before the drill, which measurements ignore because it predates inject.
 
-import type { Deployment, Service, Task } from '@aws-sdk/client-ecs';
+import type { Deployment, Service, ServiceDeployment, Task } from '@aws-sdk/client-ecs';
 import type { Driver } from '../ecs/driver.ts';
-import type { DeploymentSnapshot, ServiceObservation, StoppedTaskSnapshot, Timeline } from './timeline.ts';
+import type { DeploymentSnapshot, ServiceDeploymentSnapshot, ServiceObservation, StoppedTaskSnapshot, Timeline } from './timeline.ts';
 
 export interface ServicePollerOptions {
   driver: Driver;
@@ -39,6 +39,21 @@ const deploymentSnapshot = (d: Deployment): DeploymentSnapshot => ({
   failedTasks: d.failedTasks ?? 0,
 });
 
+const serviceDeploymentSnapshot = (d: ServiceDeployment): ServiceDeploymentSnapshot => ({
+  arn: d.serviceDeploymentArn ?? '',
+  status: d.status ?? '',
+  statusReason: d.statusReason,
+  targetServiceRevisionArn: d.targetServiceRevision?.arn,
+  createdAt: d.createdAt?.getTime(),
+  finishedAt: d.finishedAt?.getTime(),
+  rollback: d.rollback && { reason: d.rollback.reason, startedAt: d.rollback.startedAt?.getTime(), serviceRevisionArn: d.rollback.serviceRevisionArn },
+  circuitBreaker: d.deploymentCircuitBreaker && { ...d.deploymentCircuitBreaker },
+  alarms: d.alarms && { status: d.alarms.status, alarmNames: [...(d.alarms.alarmNames ?? [])], triggeredAlarmNames: [...(d.alarms.triggeredAlarmNames ?? [])] },
+});
+
+/** Service deployments created this long before the poller started are still watched: the one in progress when a drill begins. */
+const SERVICE_DEPLOYMENT_LOOKBACK_MS = 60 * 60 * 1000;
+
 const stoppedTaskSnapshot = (task: Task): StoppedTaskSnapshot => ({
   taskArn: task.taskArn ?? '',
   taskDefinitionArn: task.taskDefinitionArn ?? '',
@@ -53,6 +68,9 @@ export const startServicePoller = (options: ServicePollerOptions): ServicePoller
   const { driver, cluster, service, timeline, clock } = options;
   const seenEvents = new Set<string>();
   const seenStopped = new Set<string>();
+  const since = new Date(clock.now() - SERVICE_DEPLOYMENT_LOOKBACK_MS);
+  // Until the endpoint shows it lacks the service-deployments API; then deployments[] alone.
+  let serviceDeploymentsApi = true;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   // Polls run one after another on this chain, whether the timer or pollNow started them.
@@ -79,6 +97,8 @@ export const startServicePoller = (options: ServicePollerOptions): ServicePoller
     const t = clock.now();
     const events = newEvents(current);
     const stoppedTasks = await newStoppedTasks();
+    const records = serviceDeploymentsApi ? await driver.serviceDeployments(cluster, service, since) : undefined;
+    if (records === undefined) serviceDeploymentsApi = false;
     // Marked as seen only once the whole poll succeeded, so a failed poll loses nothing.
     for (const e of events) seenEvents.add(e.id);
     for (const task of stoppedTasks) seenStopped.add(task.taskArn);
@@ -92,6 +112,7 @@ export const startServicePoller = (options: ServicePollerOptions): ServicePoller
       deployments: (current.deployments ?? []).map(deploymentSnapshot),
       newEvents: events,
       newStoppedTasks: stoppedTasks,
+      ...(records ? { serviceDeployments: records.map(serviceDeploymentSnapshot) } : {}),
     });
   };
 

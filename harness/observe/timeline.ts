@@ -28,6 +28,19 @@ export interface StoppedTaskSnapshot {
   exitCodes: Record<string, number | null>;
 }
 
+/** One service deployment as DescribeServiceDeployments reports it: ECS's own record of a deployment and its rollback. */
+export interface ServiceDeploymentSnapshot {
+  arn: string;
+  status: string;
+  statusReason?: string;
+  targetServiceRevisionArn?: string;
+  createdAt?: number;
+  finishedAt?: number;
+  rollback?: { reason?: string; startedAt?: number; serviceRevisionArn?: string };
+  circuitBreaker?: { status?: string; failureCount?: number; threshold?: number };
+  alarms?: { status?: string; alarmNames: string[]; triggeredAlarmNames: string[] };
+}
+
 export interface PhaseObservation {
   t: number;
   source: 'phase';
@@ -50,6 +63,11 @@ export interface ServiceObservation {
   newEvents: Array<{ id: string; createdAt: number; message: string }>;
   /** Tasks that stopped since the last poll. */
   newStoppedTasks: StoppedTaskSnapshot[];
+  /**
+   * The service deployments created since the poller started, newest first; absent where the
+   * endpoint lacks the service-deployments API, where deployments[] is the only record.
+   */
+  serviceDeployments?: ServiceDeploymentSnapshot[];
 }
 
 /** One request of the endpoint prober. */

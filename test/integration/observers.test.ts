@@ -142,6 +142,15 @@ describe('observers on the sandbox', () => {
     const ecsEvents = (await service(t.ecs, CLUSTER, SERVICE)).events!.map((e) => e.id);
     expect(events.map((e) => e.id)).toEqual(expect.arrayContaining(ecsEvents));
 
+    // ECS's own record: the update's service deployment went IN_PROGRESS -> SUCCESSFUL, newest first.
+    const records = services().map((o) => o.serviceDeployments);
+    expect(records.every((r) => r !== undefined)).toBe(true);
+    const last = records.at(-1)!;
+    expect(last.map((d) => d.status)).toEqual(['SUCCESSFUL', 'SUCCESSFUL']);
+    expect(last[0]).toMatchObject({ circuitBreaker: { status: 'MONITORING_COMPLETE' }, alarms: { status: 'DISABLED' } });
+    expect(last[0]!.rollback).toBeUndefined();
+    expect(records.some((r) => r!.some((d) => d.arn === last[0]!.arn && d.status === 'IN_PROGRESS'))).toBe(true);
+
     const stopped = services().flatMap((o) => o.newStoppedTasks);
     expect(new Set(stopped.map((s) => s.taskArn)).size).toBe(stopped.length);
     expect(stopped).toHaveLength(2);
