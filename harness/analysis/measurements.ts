@@ -8,6 +8,7 @@
 import type { ActionObservation, DeploymentSnapshot, GateObservation, Observation, PhaseObservation, ProbeObservation, ServiceObservation } from '../observe/timeline.ts';
 import { isSteady } from '../ecs/steady.ts';
 import { ecsFailureSignal, probeDoneAt } from './gate.ts';
+import { rollbackTrigger, type RollbackTrigger } from './rollback-trigger.ts';
 
 export interface Markers {
   injectAt: number;
@@ -29,6 +30,8 @@ export interface Measurements {
   /** Inject until the rollback started: firedrill triggered it, or ECS returned to the baseline deployment. */
   timeToRollbackStartMs?: number;
   rollbackStartedBy?: { source: 'firedrill' | 'ecs'; detail: string };
+  /** What triggered the rollback, from ECS's own record (rollback-trigger.ts). */
+  rollbackTrigger?: RollbackTrigger;
   /** Inject until recovery (see recoveredAt); undefined when the service never recovered in the drill window. */
   timeToRecoverMs?: number;
   probesAfterInject: number;
@@ -192,6 +195,7 @@ export const measure = (observations: readonly Observation[], markers: Markers):
     detectedBy: detected && { source: detected.source, detail: detected.detail },
     timeToRollbackStartMs: rollback && rollback.t - markers.injectAt,
     rollbackStartedBy: rollback && { source: rollback.source, detail: rollback.detail },
+    rollbackTrigger: rollbackTrigger(w.services, markers.injectAt, rollback?.source === 'firedrill'),
     timeToRecoverMs: recovered === undefined ? undefined : recovered - markers.injectAt,
     probesAfterInject: w.probes.length,
     answeredProbes: answered.length,

@@ -66,7 +66,12 @@ const section = (j: Journal): string[] => {
   lines.push(`Baseline ${baseline}, bad release ${injected}; rollback path ${code(j.rollbackPath)}; run ${code(j.runId)}.`, '');
   const m = j.measurements;
   if (m) {
-    const by = [m.detectedBy && `detected by ${m.detectedBy.source}: ${m.detectedBy.detail}`, m.rollbackStartedBy && `rollback started by ${m.rollbackStartedBy.source}: ${m.rollbackStartedBy.detail}`].filter(
+    const trigger = m.rollbackTrigger;
+    const by = [
+      m.detectedBy && `detected by ${m.detectedBy.source}: ${m.detectedBy.detail}`,
+      m.rollbackStartedBy && `rollback started by ${m.rollbackStartedBy.source}: ${m.rollbackStartedBy.detail}`,
+      trigger && `rollback triggered by ${trigger.kind}${trigger.kind === 'alarm' ? ` (${trigger.alarmNames.join(', ')})` : ''}, as ECS records it in ${trigger.from === 'firedrill' ? 'no rollback of its own' : trigger.from === 'deployments' ? 'deployments[]' : 'its service deployments'}`,
+    ].filter(
       (s): s is string => Boolean(s),
     );
     for (const s of by) lines.push(`- ${escapeMarkdown(s)}`);
