@@ -120,6 +120,8 @@ export const rollbackSchema = z.discriminatedUnion('path', [
   z.strictObject({ path: z.literal('circuit-breaker') }),
   /** firedrill redeploys the baseline task definition (the previous tag) when a gate signal fires. */
   z.strictObject({ path: z.literal('redeploy-previous') }),
+  /** firedrill asks ECS to roll back (StopServiceDeployment ROLLBACK) when a gate signal fires; ECS does the rollback. */
+  z.strictObject({ path: z.literal('stop-deployment') }),
   /** The team's rollback command, run through zx when a gate signal fires. */
   z.strictObject({
     path: z.literal('command'),

@@ -15,6 +15,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListServiceDeploymentsCommand,
+  StopServiceDeploymentCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
@@ -156,6 +157,22 @@ export class Driver {
       options,
     );
     return out.serviceDeployments ?? [];
+  }
+
+  /**
+   * ECS's own "roll back now": StopServiceDeployment ROLLBACK on the service's deployment in
+   * progress. Returns its ARN, or undefined when no deployment is in progress (nothing to stop).
+   */
+  async rollBackServiceDeployment(cluster: string, service: string, options: Persist): Promise<string | undefined> {
+    const out = await this.call(
+      'ListServiceDeployments',
+      (abortSignal) => this.ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: ['PENDING', 'IN_PROGRESS'] }), { abortSignal }),
+      options,
+    );
+    const arn = out.serviceDeployments?.[0]?.serviceDeploymentArn;
+    if (!arn) return undefined;
+    await this.call('StopServiceDeployment', (abortSignal) => this.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }), { abortSignal }), options);
+    return arn;
   }
 
   /** The service's tasks that ECS lists as STOPPED and that have finished stopping, skipping those in `seen`. */

@@ -1,6 +1,7 @@
 // The rollback paths a drill exercises. The circuit breaker is ECS's own: firedrill only
-// watches it work. The other two are triggered by firedrill when a failure signal fires, the
-// way a team's pipeline would: redeploy the previous task definition, or run the team's command.
+// watches it work. The others are triggered by firedrill when a failure signal fires, the way a
+// team's pipeline would: redeploy the previous task definition, ask ECS to roll back
+// (StopServiceDeployment ROLLBACK), or run the team's command.
 
 import type { Driver } from '../ecs/driver.ts';
 import type { RollbackSpec } from '../config/scenario.ts';
@@ -46,6 +47,17 @@ const redeployPrevious: RollbackPath = {
   },
 };
 
+const stopDeployment: RollbackPath = {
+  name: 'stop-deployment',
+  triggeredBy: 'firedrill',
+  describe: (ctx) => `StopServiceDeployment ROLLBACK on the deployment in progress of cluster=${ctx.cluster} service=${ctx.service} when a failure signal fires: ECS rolls back`,
+  trigger: async (ctx) => {
+    const arn = await ctx.driver.rollBackServiceDeployment(ctx.cluster, ctx.service, { deadline: ctx.deadline, signal: ctx.signal });
+    // No deployment in progress: ECS already ended it (its breaker, an alarm); nothing to stop.
+    return arn ? { call: 'StopServiceDeployment', stopType: 'ROLLBACK', serviceDeploymentArn: arn } : { call: 'StopServiceDeployment', note: 'no service deployment in progress to stop' };
+  },
+};
+
 const command = (spec: Extract<RollbackSpec, { path: 'command' }>): RollbackPath => ({
   name: 'command',
   triggeredBy: 'firedrill',
@@ -62,6 +74,8 @@ export const selectRollbackPath = (spec: RollbackSpec): RollbackPath => {
       return circuitBreaker;
     case 'redeploy-previous':
       return redeployPrevious;
+    case 'stop-deployment':
+      return stopDeployment;
     case 'command':
       return command(spec);
   }

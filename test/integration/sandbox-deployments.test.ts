@@ -1,7 +1,17 @@
 // The sandbox as ECS: a service reaches steady state, rolls to a new tag without losing a
 // request, and the circuit breaker rolls a bad release back, all through the AWS SDK.
 
-import { RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ECSClient, type KeyValuePair, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeServiceDeploymentsCommand,
+  ListServiceDeploymentsCommand,
+  RegisterTaskDefinitionCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type KeyValuePair,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { selectRollbackPath } from '../../harness/rollback/paths.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoTaskDefinition, deployDemoService } from '../../harness/ecs/demo-service.ts';
 import { ofKind, readEventLog } from '../../sandbox/index.ts';
@@ -231,5 +241,32 @@ describe('sandbox deployments through the AWS SDK', () => {
       return running.length === 2 && running.every((r) => r.taskArn !== victim!.taskArn && r.healthStatus === 'HEALTHY') ? running : undefined;
     }, 30_000, 'a healthy replacement');
     expect(replaced).toHaveLength(2);
+  });
+
+  it("the stop-deployment rollback path: StopServiceDeployment ROLLBACK returns a healthy release's deployment to the baseline, though no rollback is configured", async () => {
+    const { service: steady } = await deployBaseline(false);
+    const baselineId = steady.deployments![0]!.id!;
+    const next = await rollTo(t.ecs, 'v1.1.0');
+    const path = selectRollbackPath({ path: 'stop-deployment' });
+    const detail = await path.trigger({ driver: t.driver, deadline: Date.now() + 30_000, cluster: CLUSTER, service: SERVICE, baselineTaskDefinition: steady.taskDefinition!, placeholders: {} as never });
+    expect(detail).toMatchObject({ call: 'StopServiceDeployment', stopType: 'ROLLBACK' });
+    await waitForRollbackTo(baselineId);
+    expect(await versionServed(t.demoUrl)).toBe('v1.0.0');
+
+    const listed = (await t.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: SERVICE }))).serviceDeployments!;
+    expect(listed.map((d) => d.status)).toEqual(['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL']);
+    expect(listed[0]!.serviceDeploymentArn).toBe(detail.serviceDeploymentArn);
+    const [record] = (await t.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [listed[0]!.serviceDeploymentArn!] }))).serviceDeployments!;
+    expect(record).toMatchObject({
+      status: 'ROLLBACK_SUCCESSFUL',
+      rollback: { reason: 'ECS deployment rollback requested: StopServiceDeployment ROLLBACK.', serviceRevisionArn: listed[1]!.targetServiceRevisionArn },
+      deploymentCircuitBreaker: { status: 'MONITORING_COMPLETE' },
+    });
+    const failed = (await service(t.ecs, CLUSTER, SERVICE)).events!.map((e) => e.message);
+    expect(failed).toContain(`(service demo) (deployment ${next.deploymentId}) deployment failed: rollback requested.`);
+    // Nothing is in progress now: the path says so instead of failing.
+    expect(await path.trigger({ driver: t.driver, deadline: Date.now() + 30_000, cluster: CLUSTER, service: SERVICE, baselineTaskDefinition: steady.taskDefinition!, placeholders: {} as never })).toMatchObject({
+      note: 'no service deployment in progress to stop',
+    });
   });
 });
